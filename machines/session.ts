@@ -1,0 +1,328 @@
+// The lifecycle of one browser's session, as one statechart.
+//
+// Pure: no Koa, no MSAL, no I/O. Every effect is a named action or actor whose implementation is
+// provided from src/ (see src/http/session-machine.ts), so this file opens unchanged in the Stately
+// editor and drives the model-based tests. Each HTTP request restores the persisted snapshot, sends
+// one event and waits until no state tagged `busy` is active.
+import { assign, raise, setup } from 'xstate';
+import type { PromiseActorLogic } from 'xstate';
+
+/** The three B2C user flows the app uses. */
+export type Flow = 'signUpSignIn' | 'editProfile' | 'resetPassword';
+
+/** One authorization request in flight: what the callback must match, kept server-side only. */
+export interface Transaction {
+  flow: Flow;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  startedAt: number;
+}
+
+/** What the app keeps of the signed-in user: enough to greet them and to sign them out. */
+export interface User {
+  homeAccountId: string;
+  givenName: string;
+  name: string;
+}
+
+/** The query of a callback to /redirect, as the identity provider sent it. */
+export interface CallbackParams {
+  state?: string;
+  code?: string;
+  error?: string;
+  errorDescription?: string;
+}
+
+/** A failure shown to the person: an HTTP status, a title and a sentence that offers a way on. */
+export interface Problem {
+  status: number;
+  title: string;
+  detail: string;
+}
+
+export interface SessionContext {
+  user: User | null;
+  transaction: Transaction | null;
+  /** A one-time message for the next page view (the tutorial's "User has cancelled the operation"). */
+  notice: string | null;
+}
+
+export type SessionEvent =
+  | { type: 'SHOW' }
+  | { type: 'SIGN_IN' }
+  | { type: 'EDIT_PROFILE' }
+  | { type: 'RESET_PASSWORD' }
+  | { type: 'SIGN_OUT' }
+  | { type: 'CALLBACK'; params: CallbackParams };
+
+export interface AuthorizationStart {
+  url: string;
+  transaction: Transaction;
+}
+
+export const CANCELLED_NOTICE = 'User has cancelled the operation';
+
+// B2C reports these through `error_description`, which starts with the code.
+const FORGOT_PASSWORD = 'AADB2C90118';
+const CANCELLED = 'AADB2C90091';
+
+const callbackOf = (event: SessionEvent): CallbackParams => (event.type === 'CALLBACK' ? event.params : {});
+
+const describes = (code: string) => ({ event }: { event: SessionEvent }) =>
+  callbackOf(event).errorDescription?.startsWith(code) ?? false;
+
+/** Anything thrown by a provided actor becomes a Problem; unknown errors become a generic 502. */
+export function problemOf(error: unknown): Problem {
+  const e = error as Partial<Problem> | null;
+  if (e && typeof e.status === 'number' && typeof e.title === 'string' && typeof e.detail === 'string') {
+    return { status: e.status, title: e.title, detail: e.detail };
+  }
+  return {
+    status: 502,
+    title: 'Sign-in service error',
+    detail: 'The identity provider did not answer as expected. Please try again.',
+  };
+}
+
+const failure = ({ event }: { event: { error: unknown } }) => ({ page: 'problem' as const, problem: problemOf(event.error) });
+
+const staleCallback: Problem = {
+  status: 400,
+  title: 'This sign-in response is not expected',
+  detail: 'It has already been used, or it was not started from this browser. Nothing has changed.',
+};
+
+const stateMismatch: Problem = {
+  status: 400,
+  title: 'This sign-in response does not match',
+  detail: 'It belongs to another or an older sign-in attempt (another tab?). Please start again.',
+};
+
+const missingCode: Problem = {
+  status: 400,
+  title: 'The sign-in response is incomplete',
+  detail: 'The identity provider sent no authorization code. Please start again.',
+};
+
+function idpError(params: CallbackParams): Problem {
+  // Only the first line: B2C appends correlation ids and timestamps.
+  const firstLine = (params.errorDescription ?? '').split(/\r?\n/)[0]!.slice(0, 300);
+  return {
+    status: 400,
+    title: 'Sign-in did not complete',
+    detail: `The identity provider answered "${params.error}"${firstLine ? `: ${firstLine}` : ''}.`,
+  };
+}
+
+export const sessionMachine = setup({
+  types: {
+    context: {} as SessionContext,
+    events: {} as SessionEvent,
+  },
+  actions: {
+    // Implemented in src/: answer the request with a page, or with a redirect.
+    render: (_, _params: { page: 'home' } | { page: 'problem'; problem: Problem }) => {},
+    redirect: (_, _params: { url: string }) => {},
+    // Implemented in src/: a new session id once a user is signed in (session fixation).
+    renewSession: () => {},
+    // Implemented in src/: destroy the server session, forget the account, go to B2C's logout.
+    endSession: (_, _params: { user: User | null }) => {},
+    keepTransaction: assign({
+      transaction: (_, params: { transaction: Transaction }) => params.transaction,
+    }),
+    dropTransaction: assign({ transaction: null }),
+    keepUser: assign({ user: (_, params: { user: User }) => params.user }),
+    clearNotice: assign({ notice: null }),
+    setNotice: assign({ notice: (_, params: { notice: string }) => params.notice }),
+  },
+  actors: {
+    // Provided from src/identity: a fresh {state, nonce, PKCE} and the user flow's URL.
+    authorize: {} as PromiseActorLogic<AuthorizationStart, { flow: Flow }>,
+    // Provided from src/identity: the code redeemed and the ID token checked.
+    redeem: {} as PromiseActorLogic<User, { transaction: Transaction; params: CallbackParams }>,
+  },
+  guards: {
+    hasUser: ({ context }) => context.user !== null,
+    stateMatches: ({ context, event }) =>
+      context.transaction !== null && callbackOf(event).state === context.transaction.state,
+    // Only the sign-up/sign-in flow offers "Forgot your password?".
+    forgotPassword: (args) => args.context.transaction?.flow === 'signUpSignIn' && describes(FORGOT_PASSWORD)(args),
+    cancelled: describes(CANCELLED),
+    isError: ({ event }) => callbackOf(event).error !== undefined,
+    hasCode: ({ event }) => (callbackOf(event).code ?? '') !== '',
+  },
+}).createMachine({
+  id: 'session',
+  context: { user: null, transaction: null, notice: null },
+  initial: 'signedOut',
+  on: {
+    SIGN_OUT: {
+      target: '.signedOut',
+      actions: [
+        { type: 'endSession', params: ({ context }) => ({ user: context.user }) },
+        assign({ user: null, transaction: null, notice: null }),
+      ],
+    },
+  },
+  states: {
+    signedOut: {
+      on: {
+        SHOW: { actions: [{ type: 'render', params: { page: 'home' } }, 'clearNotice'] },
+        SIGN_IN: { target: 'userFlow.authorizing' },
+        RESET_PASSWORD: { target: 'userFlow.resettingPassword' },
+        EDIT_PROFILE: {
+          actions: [
+            { type: 'setNotice', params: { notice: 'Please sign in to edit your profile' } },
+            { type: 'redirect', params: { url: '/' } },
+          ],
+        },
+        CALLBACK: { actions: { type: 'render', params: { page: 'problem', problem: staleCallback } } },
+      },
+    },
+
+    signedIn: {
+      on: {
+        SHOW: { actions: [{ type: 'render', params: { page: 'home' } }, 'clearNotice'] },
+        SIGN_IN: { actions: { type: 'redirect', params: { url: '/' } } },
+        EDIT_PROFILE: { target: 'userFlow.editingProfile' },
+        RESET_PASSWORD: { target: 'userFlow.resettingPassword' },
+        CALLBACK: { actions: { type: 'render', params: { page: 'problem', problem: staleCallback } } },
+      },
+    },
+
+    // The person is at B2C in one of the three user flows. A transaction is kept until the callback.
+    userFlow: {
+      initial: 'authorizing',
+      on: {
+        SHOW: { actions: { type: 'render', params: { page: 'home' } } },
+        // Another button while a flow is open: abandon it and handle the click from where we were.
+        SIGN_IN: { target: 'returning', actions: ['dropTransaction', raise(({ event }) => event)] },
+        EDIT_PROFILE: { target: 'returning', actions: ['dropTransaction', raise(({ event }) => event)] },
+        RESET_PASSWORD: { target: 'returning', actions: ['dropTransaction', raise(({ event }) => event)] },
+        CALLBACK: [
+          { guard: 'stateMatches', target: 'answering' },
+          { actions: { type: 'render', params: { page: 'problem', problem: stateMismatch } } },
+        ],
+      },
+      states: {
+        authorizing: {
+          initial: 'starting',
+          states: {
+            starting: {
+              tags: 'busy',
+              invoke: {
+                src: 'authorize',
+                input: { flow: 'signUpSignIn' },
+                onDone: {
+                  target: 'awaitingCallback',
+                  actions: [
+                    { type: 'keepTransaction', params: ({ event }) => ({ transaction: event.output.transaction }) },
+                    { type: 'redirect', params: ({ event }) => ({ url: event.output.url }) },
+                  ],
+                },
+                onError: { target: '#session.returning', actions: { type: 'render', params: failure } },
+              },
+            },
+            awaitingCallback: {},
+          },
+        },
+        editingProfile: {
+          initial: 'starting',
+          states: {
+            starting: {
+              tags: 'busy',
+              invoke: {
+                src: 'authorize',
+                input: { flow: 'editProfile' },
+                onDone: {
+                  target: 'awaitingCallback',
+                  actions: [
+                    { type: 'keepTransaction', params: ({ event }) => ({ transaction: event.output.transaction }) },
+                    { type: 'redirect', params: ({ event }) => ({ url: event.output.url }) },
+                  ],
+                },
+                onError: { target: '#session.returning', actions: { type: 'render', params: failure } },
+              },
+            },
+            awaitingCallback: {},
+          },
+        },
+        resettingPassword: {
+          initial: 'starting',
+          states: {
+            starting: {
+              tags: 'busy',
+              invoke: {
+                src: 'authorize',
+                input: { flow: 'resetPassword' },
+                onDone: {
+                  target: 'awaitingCallback',
+                  actions: [
+                    { type: 'keepTransaction', params: ({ event }) => ({ transaction: event.output.transaction }) },
+                    { type: 'redirect', params: ({ event }) => ({ url: event.output.url }) },
+                  ],
+                },
+                onError: { target: '#session.returning', actions: { type: 'render', params: failure } },
+              },
+            },
+            awaitingCallback: {},
+          },
+        },
+      },
+    },
+
+    // The callback matched the open transaction: what did B2C say? (Single use: every branch
+    // drops the transaction, so a replay finds none.)
+    answering: {
+      always: [
+        { guard: 'forgotPassword', target: 'userFlow.resettingPassword', actions: 'dropTransaction' },
+        {
+          guard: 'cancelled',
+          target: 'returning',
+          actions: [
+            'dropTransaction',
+            { type: 'setNotice', params: { notice: CANCELLED_NOTICE } },
+            { type: 'redirect', params: { url: '/' } },
+          ],
+        },
+        {
+          guard: 'isError',
+          target: 'returning',
+          actions: [
+            'dropTransaction',
+            { type: 'render', params: ({ event }) => ({ page: 'problem', problem: idpError(callbackOf(event)) }) },
+          ],
+        },
+        { guard: 'hasCode', target: 'redeeming' },
+        {
+          target: 'returning',
+          actions: ['dropTransaction', { type: 'render', params: { page: 'problem', problem: missingCode } }],
+        },
+      ],
+    },
+
+    redeeming: {
+      tags: 'busy',
+      invoke: {
+        src: 'redeem',
+        input: ({ context, event }) => ({ transaction: context.transaction!, params: callbackOf(event) }),
+        onDone: {
+          target: 'signedIn',
+          actions: [
+            { type: 'keepUser', params: ({ event }) => ({ user: event.output }) },
+            'dropTransaction',
+            'renewSession',
+            { type: 'redirect', params: { url: '/' } },
+          ],
+        },
+        onError: { target: 'returning', actions: ['dropTransaction', { type: 'render', params: failure }] },
+      },
+    },
+
+    // A choice, not a resting place: back to where the person was, signed in or not.
+    returning: {
+      always: [{ guard: 'hasUser', target: 'signedIn' }, { target: 'signedOut' }],
+    },
+  },
+});

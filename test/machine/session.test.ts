@@ -1,0 +1,264 @@
+// The statechart alone, transition by transition: its effects are provided here as recorders, so
+// each test reads as "in this state, this event, this answer, that state".
+import { describe, expect, it } from 'vitest';
+import { createActor, fromPromise, waitFor } from 'xstate';
+import type { AnyActorRef, Snapshot } from 'xstate';
+import { CANCELLED_NOTICE, sessionMachine } from '../../machines/session.ts';
+import type { AuthorizationStart, Flow, Problem, SessionEvent, User } from '../../machines/session.ts';
+
+interface Answer {
+  page?: string;
+  problem?: Problem;
+  redirect?: string;
+  renewed?: boolean;
+  ended?: User | null;
+}
+
+const alice: User = { homeAccountId: 'alice-home', givenName: 'Alice', name: 'Alice Liddell' };
+const alicia: User = { ...alice, givenName: 'Alicia' };
+
+/** A fake identity provider for the machine: each authorize gets a new state, redeem returns `user`. */
+function world(options: { authorizeFails?: Problem; redeemFails?: Problem; user?: User } = {}) {
+  let counter = 0;
+  const answers = new WeakMap<AnyActorRef, Answer>();
+  const machine = sessionMachine.provide({
+    actions: {
+      render: ({ self }, p) => Object.assign(answers.get(self)!, p.page === 'home' ? { page: 'home' } : { page: 'problem', problem: p.problem }),
+      redirect: ({ self }, p) => (answers.get(self)!.redirect = p.url),
+      renewSession: ({ self }) => (answers.get(self)!.renewed = true),
+      endSession: ({ self }, p) => (answers.get(self)!.ended = p.user),
+    },
+    actors: {
+      authorize: fromPromise<AuthorizationStart, { flow: Flow }>(async ({ input }) => {
+        if (options.authorizeFails) throw options.authorizeFails;
+        counter += 1;
+        const state = `state-${counter}`;
+        return { url: `https://idp.test/${input.flow}?state=${state}`, transaction: { flow: input.flow, state, nonce: `n${counter}`, codeVerifier: `v${counter}`, startedAt: 0 } };
+      }),
+      redeem: fromPromise<User>(async () => {
+        if (options.redeemFails) throw options.redeemFails;
+        return options.user ?? alice;
+      }),
+    },
+  });
+
+  let saved: Snapshot<unknown> | undefined;
+  /** One HTTP request: restore, send, settle, persist (through JSON, as a store would). */
+  async function request(event: SessionEvent) {
+    const actor = createActor(machine, saved ? { snapshot: saved } : {});
+    const answer: Answer = {};
+    answers.set(actor, answer);
+    actor.start();
+    actor.send(event);
+    const snapshot = await waitFor(actor, (s) => !s.hasTag('busy'));
+    saved = JSON.parse(JSON.stringify(actor.getPersistedSnapshot()));
+    actor.stop();
+    return { answer, state: snapshot.value, context: snapshot.context };
+  }
+  return { request };
+}
+
+const callback = (params: Record<string, string>): SessionEvent => ({
+  type: 'CALLBACK',
+  params: { state: params.state, code: params.code, error: params.error, errorDescription: params.error_description },
+});
+
+async function signedIn(w = world()) {
+  await w.request({ type: 'SIGN_IN' });
+  await w.request(callback({ state: 'state-1', code: 'c' }));
+  return w;
+}
+
+describe('session machine', () => {
+  it('starts signed out and shows the sign-in page', async () => {
+    const { answer, state } = await world().request({ type: 'SHOW' });
+    expect(state).toBe('signedOut');
+    expect(answer).toEqual({ page: 'home' });
+  });
+
+  it('sign-in opens a transaction and redirects to the user flow', async () => {
+    const { answer, state, context } = await world().request({ type: 'SIGN_IN' });
+    expect(state).toEqual({ userFlow: { authorizing: 'awaitingCallback' } });
+    expect(answer.redirect).toBe('https://idp.test/signUpSignIn?state=state-1');
+    expect(context.transaction?.state).toBe('state-1');
+  });
+
+  it('a matching callback with a code signs in, renews the session and drops the transaction', async () => {
+    const w = world();
+    await w.request({ type: 'SIGN_IN' });
+    const { answer, state, context } = await w.request(callback({ state: 'state-1', code: 'c' }));
+    expect(state).toBe('signedIn');
+    expect(answer).toEqual({ redirect: '/', renewed: true });
+    expect(context.user).toEqual(alice);
+    expect(context.transaction).toBeNull();
+  });
+
+  it('a callback with another state is refused and the transaction kept', async () => {
+    const w = world();
+    await w.request({ type: 'SIGN_IN' });
+    const { answer, state, context } = await w.request(callback({ state: 'forged', code: 'c' }));
+    expect(answer.problem?.status).toBe(400);
+    expect(state).toEqual({ userFlow: { authorizing: 'awaitingCallback' } });
+    expect(context.transaction?.state).toBe('state-1');
+    expect((await w.request(callback({ state: 'state-1', code: 'c' }))).state).toBe('signedIn');
+  });
+
+  it('a callback without state is refused', async () => {
+    const w = world();
+    await w.request({ type: 'SIGN_IN' });
+    expect((await w.request(callback({ code: 'c' }))).answer.problem?.status).toBe(400);
+  });
+
+  it('a replayed callback after sign-in is refused and the user stays signed in', async () => {
+    const w = await signedIn();
+    const { answer, state, context } = await w.request(callback({ state: 'state-1', code: 'c' }));
+    expect(answer.problem?.status).toBe(400);
+    expect(state).toBe('signedIn');
+    expect(context.user).toEqual(alice);
+  });
+
+  it('an unexpected callback while signed out is refused', async () => {
+    const { answer, state } = await world().request(callback({ state: 'x', code: 'c' }));
+    expect(answer.problem?.status).toBe(400);
+    expect(state).toBe('signedOut');
+  });
+
+  it('"Forgot your password?" leads into the password-reset flow, then signs in', async () => {
+    const w = world();
+    await w.request({ type: 'SIGN_IN' });
+    const forgot = await w.request(callback({ state: 'state-1', error: 'access_denied', error_description: 'AADB2C90118: The user has forgotten their password.\r\nCorrelation ID: x' }));
+    expect(forgot.state).toEqual({ userFlow: { resettingPassword: 'awaitingCallback' } });
+    expect(forgot.answer.redirect).toBe('https://idp.test/resetPassword?state=state-2');
+    const done = await w.request(callback({ state: 'state-2', code: 'c' }));
+    expect(done.state).toBe('signedIn');
+  });
+
+  it('cancel at sign-in returns signed out with the message, shown once', async () => {
+    const w = world();
+    await w.request({ type: 'SIGN_IN' });
+    const cancel = await w.request(callback({ state: 'state-1', error: 'access_denied', error_description: 'AADB2C90091: The user has cancelled the operation.' }));
+    expect(cancel.state).toBe('signedOut');
+    expect(cancel.answer.redirect).toBe('/');
+    expect(cancel.context.notice).toBe(CANCELLED_NOTICE);
+    expect((await w.request({ type: 'SHOW' })).context.notice).toBeNull();
+  });
+
+  it('another error from the provider shows a 400 page and returns where the person was', async () => {
+    const w = world();
+    await w.request({ type: 'SIGN_IN' });
+    const { answer, state } = await w.request(callback({ state: 'state-1', error: 'server_error', error_description: 'AADB2C90000: Boom\r\nCorrelation ID: 1' }));
+    expect(answer.problem).toMatchObject({ status: 400 });
+    expect(answer.problem?.detail).toContain('AADB2C90000: Boom');
+    expect(answer.problem?.detail).not.toContain('Correlation');
+    expect(state).toBe('signedOut');
+  });
+
+  it('a matching callback without code or error is refused and the transaction dropped', async () => {
+    const w = world();
+    await w.request({ type: 'SIGN_IN' });
+    const { answer, state, context } = await w.request(callback({ state: 'state-1' }));
+    expect(answer.problem?.status).toBe(400);
+    expect(state).toBe('signedOut');
+    expect(context.transaction).toBeNull();
+  });
+
+  it('a failing authorize shows its problem and stays signed out', async () => {
+    const unavailable = { status: 503, title: 'down', detail: 'try later' };
+    const { answer, state } = await world({ authorizeFails: unavailable }).request({ type: 'SIGN_IN' });
+    expect(answer.problem).toEqual(unavailable);
+    expect(state).toBe('signedOut');
+  });
+
+  it('a failing redemption shows its problem and stays signed out', async () => {
+    const rejected = { status: 401, title: 'rejected', detail: 'no' };
+    const w = world({ redeemFails: rejected });
+    await w.request({ type: 'SIGN_IN' });
+    const { answer, state, context } = await w.request(callback({ state: 'state-1', code: 'c' }));
+    expect(answer.problem).toEqual(rejected);
+    expect(state).toBe('signedOut');
+    expect(context.transaction).toBeNull();
+  });
+
+  it('edit profile from signed in returns signed in with the new name', async () => {
+    const w = await signedIn(world({ user: alicia }));
+    const start = await w.request({ type: 'EDIT_PROFILE' });
+    expect(start.state).toEqual({ userFlow: { editingProfile: 'awaitingCallback' } });
+    const done = await w.request(callback({ state: 'state-2', code: 'c' }));
+    expect(done.state).toBe('signedIn');
+    expect(done.context.user?.givenName).toBe('Alicia');
+  });
+
+  it('cancel in edit profile and in password reset returns signed in with the message', async () => {
+    const w = await signedIn();
+    for (const [event, state] of [['EDIT_PROFILE', 'state-2'], ['RESET_PASSWORD', 'state-3']] as const) {
+      await w.request({ type: event });
+      const cancel = await w.request(callback({ state, error: 'access_denied', error_description: 'AADB2C90091: The user has cancelled the operation.' }));
+      expect(cancel.state).toBe('signedIn');
+      expect(cancel.context.notice).toBe(CANCELLED_NOTICE);
+      expect(cancel.context.user).toEqual(alice);
+    }
+  });
+
+  it('a forgot-password answer outside sign-in is treated as an error', async () => {
+    const w = await signedIn();
+    await w.request({ type: 'EDIT_PROFILE' });
+    const { answer, state } = await w.request(callback({ state: 'state-2', error: 'access_denied', error_description: 'AADB2C90118: forgot' }));
+    expect(answer.problem?.status).toBe(400);
+    expect(state).toBe('signedIn');
+  });
+
+  it('edit profile while signed out asks to sign in first', async () => {
+    const { answer, state, context } = await world().request({ type: 'EDIT_PROFILE' });
+    expect(state).toBe('signedOut');
+    expect(answer.redirect).toBe('/');
+    expect(context.notice).toMatch(/sign in/i);
+  });
+
+  it('password reset while signed out runs the reset flow and signs in', async () => {
+    const w = world();
+    expect((await w.request({ type: 'RESET_PASSWORD' })).state).toEqual({ userFlow: { resettingPassword: 'awaitingCallback' } });
+    expect((await w.request(callback({ state: 'state-1', code: 'c' }))).state).toBe('signedIn');
+  });
+
+  it('a new sign-in in another tab supersedes the first; the older callback is refused', async () => {
+    const w = world();
+    await w.request({ type: 'SIGN_IN' });
+    const again = await w.request({ type: 'SIGN_IN' });
+    expect(again.context.transaction?.state).toBe('state-2');
+    expect((await w.request(callback({ state: 'state-1', code: 'old' }))).answer.problem?.status).toBe(400);
+    expect((await w.request(callback({ state: 'state-2', code: 'new' }))).state).toBe('signedIn');
+  });
+
+  it('home while a flow is open shows the page of where the person was', async () => {
+    const w = await signedIn();
+    await w.request({ type: 'EDIT_PROFILE' });
+    const { answer, state } = await w.request({ type: 'SHOW' });
+    expect(answer.page).toBe('home');
+    expect(state).toEqual({ userFlow: { editingProfile: 'awaitingCallback' } });
+  });
+
+  it('another button while a flow is open starts that flow instead', async () => {
+    const w = await signedIn();
+    await w.request({ type: 'EDIT_PROFILE' });
+    const { state, answer, context } = await w.request({ type: 'RESET_PASSWORD' });
+    expect(state).toEqual({ userFlow: { resettingPassword: 'awaitingCallback' } });
+    expect(answer.redirect).toContain('resetPassword');
+    expect(context.transaction?.flow).toBe('resetPassword');
+  });
+
+  it('sign-out from anywhere ends the session with the user to forget', async () => {
+    const w = await signedIn();
+    await w.request({ type: 'EDIT_PROFILE' });
+    const { answer, state, context } = await w.request({ type: 'SIGN_OUT' });
+    expect(answer.ended).toEqual(alice);
+    expect(state).toBe('signedOut');
+    expect(context).toEqual({ user: null, transaction: null, notice: null });
+  });
+
+  it('sign-in while signed in goes home', async () => {
+    const w = await signedIn();
+    const { answer, state } = await w.request({ type: 'SIGN_IN' });
+    expect(answer).toEqual({ redirect: '/' });
+    expect(state).toBe('signedIn');
+  });
+});
