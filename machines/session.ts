@@ -7,59 +7,9 @@
 import { assign, raise, setup } from 'xstate';
 import type { PromiseActorLogic } from 'xstate';
 
-/** The three B2C user flows the app uses. */
-export type Flow = 'signUpSignIn' | 'editProfile' | 'resetPassword';
+import type { AuthorizationStart, CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from './session.types.ts';
 
-/** One authorization request in flight: what the callback must match, kept server-side only. */
-export interface Transaction {
-  flow: Flow;
-  state: string;
-  nonce: string;
-  codeVerifier: string;
-  startedAt: number;
-}
-
-/** What the app keeps of the signed-in user: enough to greet them and to sign them out. */
-export interface User {
-  homeAccountId: string;
-  givenName: string;
-  name: string;
-}
-
-/** The query of a callback to /redirect, as the identity provider sent it. */
-export interface CallbackParams {
-  state?: string;
-  code?: string;
-  error?: string;
-  errorDescription?: string;
-}
-
-/** A failure shown to the person: an HTTP status, a title and a sentence that offers a way on. */
-export interface Problem {
-  status: number;
-  title: string;
-  detail: string;
-}
-
-export interface SessionContext {
-  user: User | null;
-  transaction: Transaction | null;
-  /** A one-time message for the next page view (the tutorial's "User has cancelled the operation"). */
-  notice: string | null;
-}
-
-export type SessionEvent =
-  | { type: 'SHOW' }
-  | { type: 'SIGN_IN' }
-  | { type: 'EDIT_PROFILE' }
-  | { type: 'RESET_PASSWORD' }
-  | { type: 'SIGN_OUT' }
-  | { type: 'CALLBACK'; params: CallbackParams };
-
-export interface AuthorizationStart {
-  url: string;
-  transaction: Transaction;
-}
+export type * from './session.types.ts';
 
 export const CANCELLED_NOTICE = 'User has cancelled the operation';
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import type { AnyActorRef, Snapshot } from 'xstate';
 import { CANCELLED_NOTICE, sessionMachine } from '../../machines/session.ts';
-import type { AuthorizationStart, Flow, Problem, SessionEvent, User } from '../../machines/session.ts';
+import type { AuthorizationStart, CallbackParams, Flow, Problem, SessionEvent, Transaction, User } from '../../machines/session.ts';
 
 interface Answer {
   page?: string;
@@ -35,7 +35,7 @@ function world(options: { authorizeFails?: Problem; redeemFails?: Problem; user?
         const state = `state-${counter}`;
         return { url: `https://idp.test/${input.flow}?state=${state}`, transaction: { flow: input.flow, state, nonce: `n${counter}`, codeVerifier: `v${counter}`, startedAt: 0 } };
       }),
-      redeem: fromPromise<User>(async () => {
+      redeem: fromPromise<User, { transaction: Transaction; params: CallbackParams }>(async () => {
         if (options.redeemFails) throw options.redeemFails;
         return options.user ?? alice;
       }),

@@ -1,0 +1,91 @@
+// createApp(config, deps): error boundary, security headers, session, views, routes.
+import { fileURLToPath } from 'node:url';
+import Koa from 'koa';
+import session from 'koa-session';
+import views from 'koa-views';
+import nunjucks from 'nunjucks';
+import type { Config } from './config.ts';
+import { createRouter } from './http/routes.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import { createDispatch, renderProblem } from './http/session-machine.ts';
+import { serveAssets } from './http/static.ts';
+import { createIdentity, type Identity } from './identity/index.ts';
+import { createLogger, type Logger } from './log.ts';
+import { MemoryStore, type SessionStore } from './session/store.ts';
+
+export interface AppDeps {
+  identity?: Identity;
+  store?: SessionStore;
+  log?: Logger;
+}
+
+const VIEWS = fileURLToPath(new URL('../views/', import.meta.url));
+const SESSION_MAX_AGE_MS = 30 * 60 * 1000;
+
+/** One Environment for the process: templates are compiled once and cached. */
+function nunjucksEngine() {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(VIEWS), { autoescape: true });
+  return (path: string, locals: object) =>
+    new Promise<string>((resolve, reject) => env.render(path, locals, (err, html) => (err ? reject(err) : resolve(html!))));
+}
+
+export function createApp(config: Config, deps: AppDeps = {}) {
+  const log = deps.log ?? createLogger();
+  const store = deps.store ?? new MemoryStore();
+  const identity = deps.identity ?? createIdentity(config);
+
+  const app = new Koa({ keys: [config.sessionSecret], proxy: config.trustProxy });
+  app.silent = true; // errors are logged by the boundary below, without request data
+
+  app.use(securityHeaders());
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        await renderProblem(ctx, { status: 404, title: 'Page not found', detail: 'There is nothing at this address.' });
+      }
+    } catch (error) {
+      log.error({ msg: 'request failed', path: ctx.path, error: (error as Error).name, detail: (error as Error).message });
+      ctx.session = null;
+      try {
+        await renderProblem(ctx, { status: 500, title: 'Something went wrong', detail: 'Your session was reset. Please start again.' });
+      } catch {
+        ctx.status = 500;
+        ctx.type = 'text/plain';
+        ctx.body = 'Something went wrong. Please start again at /';
+      }
+    }
+  });
+  app.use(serveAssets());
+  app.use(views(VIEWS, { extension: 'njk', map: { njk: 'nunjucks' }, engineSource: { nunjucks: nunjucksEngine() } }));
+  app.use(
+    session(
+      {
+        key: 'b2c.sid',
+        maxAge: SESSION_MAX_AGE_MS,
+        renew: true,
+        httpOnly: true,
+        sameSite: 'lax',
+        signed: true,
+        store,
+        // Secure is left to the cookies library: set on https (and behind a trusted TLS proxy).
+      },
+      app,
+    ),
+  );
+
+  const dispatch = createDispatch({
+    identity,
+    logoutEndpoint: config.logoutEndpoint,
+    settleTimeoutMs: config.idpTimeoutMs,
+    log,
+  });
+  app.use(createRouter(dispatch).routes());
+
+  return {
+    app,
+    async close() {
+      await store.close();
+    },
+  };
+}

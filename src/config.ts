@@ -1,0 +1,175 @@
+// The environment (the tutorial's variable names) -> one typed, validated config object.
+// A bad value stops start-up with one line that names the variable; see ConfigError.
+import { randomBytes } from 'node:crypto';
+import type { Flow } from '../machines/session.ts';
+
+export interface UserFlowConfig {
+  /** The authority as configured, e.g. https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_susi */
+  authority: string;
+  /** The user flow's name, the authority's last path segment (B2C puts it in the `tfp` claim). */
+  name: string;
+}
+
+export interface Config {
+  port: number;
+  production: boolean;
+  clientId: string;
+  clientSecret: string;
+  sessionSecret: string;
+  flows: Record<Flow, UserFlowConfig>;
+  /** Host (and port) that MSAL may trust as a B2C authority. */
+  authorityDomain: string;
+  redirectUri: string;
+  logoutEndpoint: string;
+  /** Set when the app starts the built-in B2C emulator itself. */
+  emulator: { host: string; port: number } | null;
+  /** How long any call to the identity provider may take. */
+  idpTimeoutMs: number;
+  /** Trust X-Forwarded-* from a TLS-terminating proxy (Koa's app.proxy). */
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable} ${problem}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export const EMULATOR_TENANT = 'emulator';
+export const EMULATOR_FLOWS: Record<Flow, string> = {
+  signUpSignIn: 'B2C_1_susi',
+  editProfile: 'B2C_1_edit_profile',
+  resetPassword: 'B2C_1_reset_password',
+};
+const FLOW_VARIABLES: Record<Flow, string> = {
+  signUpSignIn: 'SIGN_UP_SIGN_IN_POLICY_AUTHORITY',
+  editProfile: 'EDIT_PROFILE_POLICY_AUTHORITY',
+  resetPassword: 'RESET_PASSWORD_POLICY_AUTHORITY',
+};
+
+const isLoopback = (host: string) => ['localhost', '127.0.0.1', '[::1]'].includes(host);
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function required(env: Env, name: string): string {
+  const value = read(env, name);
+  if (value === undefined) throw new ConfigError(name, 'is required');
+  return value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${raw}")`);
+  }
+  return value;
+}
+
+function url(name: string, raw: string, production: boolean): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, `must be an absolute URL (got "${raw}")`);
+  }
+  // Plain http only for a local emulator, and never in production.
+  const httpAllowed = !production && isLoopback(parsed.hostname);
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && httpAllowed)) {
+    throw new ConfigError(name, `must be an https URL${production ? '' : ' (http only on localhost)'} (got "${raw}")`);
+  }
+  return parsed;
+}
+
+function authority(env: Env, flow: Flow, production: boolean): UserFlowConfig {
+  const name = FLOW_VARIABLES[flow];
+  const raw = required(env, name).replace(/\/+$/, '');
+  const parsed = url(name, raw, production);
+  const segments = parsed.pathname.split('/').filter(Boolean);
+  if (segments.length !== 2 || parsed.search || parsed.hash) {
+    throw new ConfigError(name, `must look like https://<tenant>.b2clogin.com/<tenant>.onmicrosoft.com/<user-flow> (got "${raw}")`);
+  }
+  return { authority: raw, name: segments[1]! };
+}
+
+/** Where the built-in emulator serves a flow: the same URL shape as B2C, on plain http. */
+export function emulatorAuthority(host: string, port: number, flowName: string): string {
+  return `http://${host}:${port}/${EMULATOR_TENANT}.onmicrosoft.com/${flowName}`;
+}
+
+export function loadConfig(env: Env): Config {
+  const production = env.NODE_ENV === 'production';
+  const port = integer(env, 'SERVER_PORT', 3000, 0, 65535);
+  const idpTimeoutMs = integer(env, 'IDP_TIMEOUT_MS', 10_000, 100, 120_000);
+  const trustProxy = read(env, 'TRUST_PROXY') === 'true';
+
+  const useEmulator = read(env, FLOW_VARIABLES.signUpSignIn) === undefined;
+  if (useEmulator && production) {
+    throw new ConfigError(FLOW_VARIABLES.signUpSignIn, 'is required when NODE_ENV=production (the built-in emulator is for development)');
+  }
+
+  let emulator: Config['emulator'] = null;
+  let flows: Record<Flow, UserFlowConfig>;
+  if (useEmulator) {
+    emulator = { host: read(env, 'EMULATOR_HOST') ?? '127.0.0.1', port: integer(env, 'EMULATOR_PORT', 3001, 1, 65535) };
+    const { host, port: emulatorPort } = emulator;
+    const flow = (f: Flow) => ({ authority: emulatorAuthority(host, emulatorPort, EMULATOR_FLOWS[f]), name: EMULATOR_FLOWS[f] });
+    flows = { signUpSignIn: flow('signUpSignIn'), editProfile: flow('editProfile'), resetPassword: flow('resetPassword') };
+  } else {
+    flows = {
+      signUpSignIn: authority(env, 'signUpSignIn', production),
+      editProfile: authority(env, 'editProfile', production),
+      resetPassword: authority(env, 'resetPassword', production),
+    };
+  }
+
+  const susi = new URL(flows.signUpSignIn.authority);
+  const appOrigin = `http://localhost:${port}`;
+  const redirectUri = url('APP_REDIRECT_URI', read(env, 'APP_REDIRECT_URI') ?? `${appOrigin}/redirect`, false).href;
+  const logoutEndpoint = url(
+    'LOGOUT_ENDPOINT',
+    read(env, 'LOGOUT_ENDPOINT') ??
+      `${flows.signUpSignIn.authority}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent(new URL(redirectUri).origin)}`,
+    production,
+  ).href;
+
+  // The tutorial writes AUTHORITY_DOMAIN with its scheme; MSAL compares host names.
+  const domainRaw = read(env, 'AUTHORITY_DOMAIN') ?? susi.origin;
+  const authorityDomain = url('AUTHORITY_DOMAIN', domainRaw.includes('://') ? domainRaw : `https://${domainRaw}`, production).host;
+  if (authorityDomain !== susi.host) {
+    throw new ConfigError('AUTHORITY_DOMAIN', `must be the host of the authorities ("${susi.host}"), got "${domainRaw}"`);
+  }
+
+  const sessionSecret = read(env, 'SESSION_SECRET') ?? (production ? undefined : randomBytes(32).toString('base64url'));
+  if (sessionSecret === undefined) throw new ConfigError('SESSION_SECRET', 'is required when NODE_ENV=production');
+  if (production && sessionSecret.length < 32) {
+    throw new ConfigError('SESSION_SECRET', 'must be at least 32 characters when NODE_ENV=production');
+  }
+
+  return {
+    port,
+    production,
+    clientId: useEmulator ? (read(env, 'APP_CLIENT_ID') ?? 'emulator-client') : required(env, 'APP_CLIENT_ID'),
+    // The emulator is started with whatever secret we pick, so a random one will do.
+    clientSecret: useEmulator
+      ? (read(env, 'APP_CLIENT_SECRET') ?? randomBytes(24).toString('base64url'))
+      : required(env, 'APP_CLIENT_SECRET'),
+    sessionSecret,
+    flows,
+    authorityDomain,
+    redirectUri,
+    logoutEndpoint,
+    emulator,
+    idpTimeoutMs,
+    trustProxy,
+  };
+}

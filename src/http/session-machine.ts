@@ -1,0 +1,112 @@
+// The bridge between HTTP and the statechart: restore this browser's actor from its persisted
+// snapshot, send one event, wait until no `busy` state is active, persist it, answer.
+import type { Context } from 'koa';
+import { createActor, fromPromise, waitFor } from 'xstate';
+import type { AnyActorRef, Snapshot } from 'xstate';
+import { sessionMachine } from '../../machines/session.ts';
+import type { Problem, SessionContext, SessionEvent, User } from '../../machines/session.ts';
+import type { Identity } from '../identity/index.ts';
+import type { Logger } from '../log.ts';
+
+/** What the machine decided this request should get, collected by the provided actions. */
+interface Reply {
+  page?: { view: 'home'; context: SessionContext } | { view: 'problem'; context: SessionContext; problem: Problem };
+  redirect?: string;
+  renewSession?: boolean;
+  endSession?: { user: User | null };
+}
+
+export interface DispatchOptions {
+  identity: Identity;
+  logoutEndpoint: string;
+  /** Longest wait for the machine to settle; a safety net above the identity provider timeout. */
+  settleTimeoutMs: number;
+  log: Logger;
+}
+
+export type Dispatch = (ctx: Context, event: SessionEvent) => Promise<void>;
+
+const timedOut: Problem = {
+  status: 504,
+  title: 'The sign-in service is taking too long',
+  detail: 'We stopped waiting for the identity provider. Please try again in a moment.',
+};
+
+export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log }: DispatchOptions): Dispatch {
+  const replies = new WeakMap<AnyActorRef, Reply>();
+  const replyOf = (self: AnyActorRef) => replies.get(self)!;
+
+  // Provided once: every request's actor is created from this machine and a restored snapshot.
+  const machine = sessionMachine.provide({
+    actions: {
+      render: ({ context, self }, params) => {
+        replyOf(self).page = params.page === 'home' ? { view: 'home', context } : { view: 'problem', context, problem: params.problem };
+      },
+      redirect: ({ self }, { url }) => {
+        replyOf(self).redirect = url;
+      },
+      renewSession: ({ self }) => {
+        replyOf(self).renewSession = true;
+      },
+      endSession: ({ self }, { user }) => {
+        replyOf(self).endSession = { user };
+      },
+    },
+    actors: {
+      authorize: fromPromise(({ input }) => identity.authorize(input.flow)),
+      redeem: fromPromise(({ input }) => identity.redeem(input.transaction, input.params)),
+    },
+  });
+
+  function restore(ctx: Context) {
+    const saved = ctx.session?.machine as Snapshot<unknown> | undefined;
+    if (saved) {
+      try {
+        return createActor(machine, { snapshot: saved });
+      } catch {
+        log.warn({ msg: 'session snapshot could not be restored; starting signed out' });
+      }
+    }
+    return createActor(machine);
+  }
+
+  return async function dispatch(ctx, event) {
+    const actor = restore(ctx);
+    const reply: Reply = {};
+    replies.set(actor, reply);
+    actor.start();
+    const from = JSON.stringify(actor.getSnapshot().value);
+    actor.send(event);
+    try {
+      await waitFor(actor, (s) => !s.hasTag('busy'), { timeout: settleTimeoutMs });
+    } catch {
+      actor.stop();
+      log.warn({ msg: 'machine did not settle', event: event.type, from });
+      return renderProblem(ctx, timedOut, !ctx.session?.machine);
+    }
+    const snapshot = actor.getSnapshot();
+    ctx.state.transition = { event: event.type, from, to: JSON.stringify(snapshot.value) };
+    actor.stop();
+
+    if (reply.endSession) {
+      const account = reply.endSession.user?.homeAccountId;
+      if (account) await identity.forget(account).catch((error: unknown) => log.warn({ msg: 'could not forget account', error: (error as Error).name }));
+      ctx.session = null;
+      return ctx.redirect(logoutEndpoint);
+    }
+
+    ctx.session!.machine = actor.getPersistedSnapshot();
+    if (reply.renewSession) await ctx.session!.regenerate();
+
+    if (reply.redirect) return ctx.redirect(reply.redirect);
+    const page = reply.page ?? { view: 'home', context: snapshot.context };
+    const signedOut = page.context.user === null;
+    if (page.view === 'problem') return renderProblem(ctx, page.problem, signedOut);
+    await ctx.render('home', { showSignInButton: signedOut, givenName: page.context.user?.givenName, message: page.context.notice });
+  };
+}
+
+export async function renderProblem(ctx: Context, problem: Problem, showSignInButton = true): Promise<void> {
+  ctx.status = problem.status;
+  await ctx.render('error', { ...problem, showSignInButton });
+}

@@ -1,0 +1,45 @@
+// MSAL checks only the nonce of an ID token; signature, issuer, audience, lifetime, subject and
+// user flow are checked here, against the user flow's own metadata and keys.
+import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import type { JWTPayload } from 'jose';
+import { tokenRejected, unavailable } from './problems.ts';
+
+export interface IdTokenExpectations {
+  clientId: string;
+  nonce: string;
+  /** The user flow this transaction started (B2C's `tfp`, or `acr` in older tenants). */
+  flowName: string;
+}
+
+export interface IdTokenVerifier {
+  verify(idToken: string, expected: IdTokenExpectations): Promise<JWTPayload>;
+}
+
+const CLOCK_SKEW_SECONDS = 120;
+
+export function createIdTokenVerifier(metadata: { issuer: string; jwks_uri: string }, timeoutMs: number): IdTokenVerifier {
+  // Cached by jose; fetched again when a token names an unknown key (key rotation).
+  const keys = createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: timeoutMs });
+  return {
+    async verify(idToken, expected) {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(idToken, keys, {
+          issuer: metadata.issuer,
+          audience: expected.clientId,
+          clockTolerance: CLOCK_SKEW_SECONDS,
+          requiredClaims: ['sub', 'iat', 'exp'],
+        }));
+      } catch (error) {
+        if (error instanceof errors.JWKSTimeout || (error as Error).name === 'TypeError') {
+          throw unavailable(`ID token keys: ${(error as Error).message}`);
+        }
+        throw tokenRejected(`ID token: ${(error as { code?: string }).code ?? (error as Error).message}`);
+      }
+      if (payload.nonce !== expected.nonce) throw tokenRejected('ID token: nonce mismatch');
+      const flow = String(payload.tfp ?? payload.acr ?? '');
+      if (flow.toLowerCase() !== expected.flowName.toLowerCase()) throw tokenRejected('ID token: another user flow');
+      return payload;
+    },
+  };
+}

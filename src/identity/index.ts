@@ -1,0 +1,149 @@
+// Everything OAuth: one MSAL client per user flow, the authorization request (state, nonce, PKCE),
+// code redemption and the ID-token checks. Nothing outside this folder touches MSAL.
+import { randomBytes } from 'node:crypto';
+import { ConfidentialClientApplication, CryptoProvider, LogLevel, ServerError } from '@azure/msal-node';
+import type { AuthenticationResult, Configuration } from '@azure/msal-node';
+import type { Config } from '../config.ts';
+import type { AuthorizationStart, CallbackParams, Flow, Transaction, User } from '../../machines/session.ts';
+import { createIdTokenVerifier, type IdTokenVerifier } from './id-token.ts';
+import { createNetworkClient, getJson } from './network.ts';
+import { IdentityProblem, codeRejected, tokenRejected, unavailable } from './problems.ts';
+
+export { IdentityProblem } from './problems.ts';
+
+export interface Identity {
+  authorize(flow: Flow): Promise<AuthorizationStart>;
+  redeem(transaction: Transaction, params: CallbackParams): Promise<User>;
+  /** Drop the account from MSAL's token cache (at sign-out). */
+  forget(homeAccountId: string): Promise<void>;
+}
+
+interface OpenIdMetadata {
+  issuer: string;
+  jwks_uri: string;
+  [key: string]: unknown;
+}
+
+interface UserFlowClient {
+  msal: ConfidentialClientApplication;
+  idTokens: IdTokenVerifier;
+}
+
+// Scopes: none beyond MSAL's defaults (openid, profile, offline_access), as in the tutorial.
+const SCOPES: string[] = [];
+const random = () => randomBytes(32).toString('base64url');
+
+export function createIdentity(config: Config): Identity {
+  const network = createNetworkClient(config.idpTimeoutMs);
+  const pkce = new CryptoProvider();
+  const clients = new Map<Flow, Promise<UserFlowClient>>();
+
+  async function build(flow: Flow): Promise<UserFlowClient> {
+    const { authority } = config.flows[flow];
+    const metadata = await getJson<OpenIdMetadata>(`${authority}/v2.0/.well-known/openid-configuration`, config.idpTimeoutMs);
+    const local = authority.startsWith('http:');
+    const msalConfig: Configuration = {
+      auth: {
+        clientId: config.clientId,
+        clientSecret: config.clientSecret,
+        // MSAL accepts only https authority strings. For a local plain-http emulator the string is
+        // just a name: every endpoint MSAL calls comes from authorityMetadata, as given. A real
+        // tenant goes through MSAL's own discovery. No TLS check is relaxed anywhere.
+        authority: local ? authority.replace(/^http:/, 'https:') : authority,
+        knownAuthorities: [config.authorityDomain],
+        ...(local ? { authorityMetadata: JSON.stringify(metadata) } : {}),
+      },
+      system: {
+        networkClient: network,
+        // MSAL's own log lines may name accounts: keep only warnings without PII.
+        loggerOptions: { logLevel: LogLevel.Warning, piiLoggingEnabled: false, loggerCallback: () => {} },
+      },
+    };
+    return { msal: new ConfidentialClientApplication(msalConfig), idTokens: createIdTokenVerifier(metadata, config.idpTimeoutMs) };
+  }
+
+  /** Built once per flow; a failed build is forgotten so that the next request tries again. */
+  function client(flow: Flow): Promise<UserFlowClient> {
+    let pending = clients.get(flow);
+    if (!pending) {
+      pending = build(flow).catch((error: unknown) => {
+        clients.delete(flow);
+        throw asProblem(error);
+      });
+      clients.set(flow, pending);
+    }
+    return pending;
+  }
+
+  return {
+    async authorize(flow) {
+      const { msal } = await client(flow);
+      const { verifier, challenge } = await pkce.generatePkceCodes();
+      const transaction: Transaction = { flow, state: random(), nonce: random(), codeVerifier: verifier, startedAt: Date.now() };
+      try {
+        const url = await msal.getAuthCodeUrl({
+          scopes: SCOPES,
+          redirectUri: config.redirectUri,
+          state: transaction.state,
+          nonce: transaction.nonce,
+          codeChallenge: challenge,
+          codeChallengeMethod: 'S256',
+        });
+        return { url, transaction };
+      } catch (error) {
+        throw asProblem(error);
+      }
+    },
+
+    async redeem(transaction, params) {
+      const { msal, idTokens } = await client(transaction.flow);
+      let result: AuthenticationResult;
+      try {
+        result = await msal.acquireTokenByCode(
+          {
+            code: params.code!,
+            scopes: SCOPES,
+            redirectUri: config.redirectUri,
+            codeVerifier: transaction.codeVerifier,
+            state: transaction.state,
+            nonce: transaction.nonce,
+          },
+          { code: params.code!, state: params.state },
+        );
+      } catch (error) {
+        throw asProblem(error);
+      }
+      if (!result.account || !result.idToken) throw tokenRejected('the token response carried no ID token');
+      const claims = await idTokens.verify(result.idToken, {
+        clientId: config.clientId,
+        nonce: transaction.nonce,
+        flowName: config.flows[transaction.flow].name,
+      });
+      return {
+        homeAccountId: result.account.homeAccountId,
+        givenName: typeof claims.given_name === 'string' ? claims.given_name : '',
+        name: typeof claims.name === 'string' ? claims.name : '',
+      };
+    },
+
+    async forget(homeAccountId) {
+      for (const pending of clients.values()) {
+        const { msal } = await pending.catch(() => ({ msal: null }));
+        const cache = msal?.getTokenCache();
+        const account = await cache?.getAccountByHomeId(homeAccountId);
+        if (cache && account) await cache.removeAccount(account);
+      }
+    },
+  };
+}
+
+/** MSAL's errors -> what the person sees. Server errors from the token endpoint (invalid_grant...)
+ *  mean the code is no good; everything else means the provider could not be used. */
+function asProblem(error: unknown): IdentityProblem {
+  if (error instanceof IdentityProblem) return error;
+  if (error instanceof ServerError) return codeRejected(`token endpoint: ${error.errorCode}`);
+  const e = error as { errorCode?: string; name?: string; message?: string };
+  if (e.errorCode === 'nonce_mismatch') return tokenRejected('ID token: nonce mismatch');
+  if (e.errorCode === 'state_mismatch') return tokenRejected('state mismatch');
+  return unavailable(e.errorCode ?? e.name ?? 'unknown error');
+}

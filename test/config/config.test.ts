@@ -1,0 +1,84 @@
+// The tutorial's .env names, read and checked: a bad value names its variable, never a stack trace.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+const tenant = {
+  APP_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
+  APP_CLIENT_SECRET: 'tenant-secret',
+  SESSION_SECRET: 'a-session-secret-that-is-long-enough-123',
+  SIGN_UP_SIGN_IN_POLICY_AUTHORITY: 'https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_susi_node_app',
+  RESET_PASSWORD_POLICY_AUTHORITY: 'https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_reset_password_node_app',
+  EDIT_PROFILE_POLICY_AUTHORITY: 'https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_edit_profile_node_app',
+  AUTHORITY_DOMAIN: 'https://contoso.b2clogin.com',
+  APP_REDIRECT_URI: 'http://localhost:3000/redirect',
+  LOGOUT_ENDPOINT: 'https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_susi_node_app/oauth2/v2.0/logout?post_logout_redirect_uri=http://localhost:3000',
+};
+
+function failure(env: Record<string, string>) {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('reads a tutorial .env unchanged', () => {
+    const config = loadConfig({ ...tenant, SERVER_PORT: '3000' });
+    expect(config.emulator).toBeNull();
+    expect(config.port).toBe(3000);
+    expect(config.flows.signUpSignIn).toEqual({ authority: tenant.SIGN_UP_SIGN_IN_POLICY_AUTHORITY, name: 'B2C_1_susi_node_app' });
+    expect(config.flows.resetPassword.name).toBe('B2C_1_reset_password_node_app');
+    expect(config.authorityDomain).toBe('contoso.b2clogin.com');
+    expect(config.logoutEndpoint).toBe(tenant.LOGOUT_ENDPOINT);
+  });
+
+  it('uses the built-in emulator when no authority is set', () => {
+    const config = loadConfig({});
+    expect(config.emulator).toEqual({ host: '127.0.0.1', port: 3001 });
+    expect(config.flows.signUpSignIn.authority).toBe('http://127.0.0.1:3001/emulator.onmicrosoft.com/B2C_1_susi');
+    expect(config.redirectUri).toBe('http://localhost:3000/redirect');
+    expect(new URL(config.logoutEndpoint).searchParams.get('post_logout_redirect_uri')).toBe('http://localhost:3000');
+  });
+
+  it('never starts the emulator by itself in production', () => {
+    expect(failure({ NODE_ENV: 'production' }).variable).toBe('SIGN_UP_SIGN_IN_POLICY_AUTHORITY');
+  });
+
+  it('requires a strong session secret in production', () => {
+    expect(failure({ ...tenant, NODE_ENV: 'production', SESSION_SECRET: 'short' }).message).toMatch(/SESSION_SECRET must be at least 32/);
+    const { SESSION_SECRET: _, ...withoutSecret } = tenant;
+    expect(failure({ ...withoutSecret, NODE_ENV: 'production' }).variable).toBe('SESSION_SECRET');
+  });
+
+  it.each([
+    ['SERVER_PORT', 'eighty', /SERVER_PORT must be a whole number/],
+    ['SIGN_UP_SIGN_IN_POLICY_AUTHORITY', 'not a url', /must be an absolute URL/],
+    ['EDIT_PROFILE_POLICY_AUTHORITY', 'http://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_e', /must be an https URL/],
+    ['RESET_PASSWORD_POLICY_AUTHORITY', 'https://contoso.b2clogin.com/B2C_1_reset', /must look like/],
+    ['AUTHORITY_DOMAIN', 'https://fabrikam.b2clogin.com', /must be the host of the authorities/],
+    ['IDP_TIMEOUT_MS', '5', /IDP_TIMEOUT_MS must be a whole number from 100/],
+  ])('%s=%s is refused with a line naming it', (name, value, message) => {
+    const error = failure({ ...tenant, [name]: value });
+    expect(error.variable).toBe(name);
+    expect(error.message).toMatch(message);
+  });
+
+  it('names a missing variable of a real tenant', () => {
+    const { APP_CLIENT_SECRET: _, ...env } = tenant;
+    expect(failure(env).message).toBe('APP_CLIENT_SECRET is required');
+  });
+
+  it('start-up with a bad value prints one line and exits 1', async () => {
+    const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { PATH: process.env.PATH, SERVER_PORT: 'eighty', DOTENV_PATH: '/nonexistent/.env' },
+    });
+    const result = await run.then(() => null, (error: { code: number; stderr: string }) => error);
+    expect(result?.code).toBe(1);
+    expect(result?.stderr.trim()).toBe('Configuration error: SERVER_PORT must be a whole number from 0 to 65535 (got "eighty")');
+  });
+});
