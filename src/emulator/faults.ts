@@ -1,0 +1,61 @@
+// Test-only fault switches. They live on the Emulator object and nowhere else: no route reads or
+// writes them, so nothing reachable over HTTP can turn a fault on.
+import { randomUUID } from 'node:crypto';
+import { CompactSign, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
+
+import type { SigningKey } from './signing-keys.ts';
+
+export type TokenEndpointFault = 'ok' | 'error500' | 'hang' | 'malformed';
+export type IdTokenFault =
+  | 'wrongNonce' | 'wrongAudience' | 'wrongIssuer' | 'expired'
+  | 'badSignature' | 'missingSub' | 'missingIat' | 'missingKid';
+
+export interface FaultSwitches {
+  /** 'error500': answers 500; 'hang': never answers until close(); 'malformed': 200 with broken JSON. */
+  tokenEndpoint: TokenEndpointFault;
+  /** Spoils the ID token of every successful token response in one way; null for honest tokens. */
+  idToken: IdTokenFault | null;
+  /** A new key signs from now on and the keys endpoint serves only it. Not undone by reset(). */
+  rotateSigningKey(): Promise<void>;
+  /** Switches every fault off. */
+  reset(): void;
+}
+
+export class Faults implements FaultSwitches {
+  tokenEndpoint: TokenEndpointFault = 'ok';
+  idToken: IdTokenFault | null = null;
+
+  constructor(private readonly rotate: () => Promise<void>) {}
+
+  rotateSigningKey(): Promise<void> { return this.rotate(); }
+
+  reset(): void {
+    this.tokenEndpoint = 'ok';
+    this.idToken = null;
+  }
+}
+
+/** The ID token oidc-provider signed, spoilt as the fault says (re-signed with the tenant key where the fault needs it). */
+export async function spoilIdToken(jwt: string, fault: IdTokenFault, key: SigningKey): Promise<string> {
+  if (fault === 'badSignature') {
+    const [header, payload, signature = ''] = jwt.split('.');
+    const flipped = (signature.startsWith('A') ? 'B' : 'A') + signature.slice(1);
+    return `${header}.${payload}.${flipped}`;
+  }
+  const claims: Record<string, unknown> = { ...decodeJwt(jwt) };
+  const header: Record<string, unknown> = { ...decodeProtectedHeader(jwt) };
+  const now = Math.floor(Date.now() / 1000);
+  switch (fault) {
+    case 'wrongNonce': claims.nonce = `not-your-nonce-${randomUUID()}`; break;
+    case 'wrongAudience': claims.aud = `not-${String(claims.aud)}`; break;
+    case 'wrongIssuer': claims.iss = 'https://attacker.example/00000000-0000-0000-0000-000000000000/v2.0/'; break;
+    case 'expired': Object.assign(claims, { iat: now - 7200, nbf: now - 7200, auth_time: now - 7200, exp: now - 3600 }); break;
+    case 'missingSub': delete claims.sub; break;
+    case 'missingIat': delete claims.iat; break;
+    case 'missingKid': delete header.kid; break;
+  }
+  const signer = await importJWK(key.privateJwk, 'RS256');
+  return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+    .setProtectedHeader({ ...header, alg: 'RS256' })
+    .sign(signer);
+}

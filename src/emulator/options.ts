@@ -1,0 +1,103 @@
+// The emulator's public types and the defaults that fill in what a caller leaves out.
+import { createHash } from 'node:crypto';
+
+import type { AccountStore } from './accounts.ts';
+import type { FaultSwitches } from './faults.ts';
+
+export interface UserFlows { signUpSignIn: string; editProfile: string; resetPassword: string }
+
+export interface EmulatorClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+}
+
+export interface EmulatorOptions {
+  host?: string;
+  port?: number;
+  tenant?: string;
+  flows?: Partial<UserFlows>;
+  clients: EmulatorClient[];
+  accounts?: AccountStore;
+}
+
+export interface DemoUser { email: string; password: string; givenName: string; surname: string }
+
+export interface Emulator {
+  origin: string;
+  issuer: string;
+  flows: UserFlows;
+  authority(flow: string): string;
+  metadata(flow: string): Promise<Record<string, unknown>>;
+  demoUser: DemoUser;
+  accounts: AccountStore;
+  faults: FaultSwitches;
+  close(): Promise<void>;
+}
+
+export type FlowKind = keyof UserFlows;
+
+export const DEFAULT_FLOWS: UserFlows = {
+  signUpSignIn: 'B2C_1_susi',
+  editProfile: 'B2C_1_edit_profile',
+  resetPassword: 'B2C_1_reset_password',
+};
+
+export const DEMO_USER: DemoUser = {
+  email: 'demo@example.com',
+  password: 'Passw0rd!',
+  givenName: 'Demo',
+  surname: 'User',
+};
+
+/** Everything the emulator needs to know about its tenant, resolved once at start. */
+export interface Tenant {
+  /** `contoso` in `contoso.onmicrosoft.com`. */
+  name: string;
+  /** The directory id B2C puts in the issuer and in client_info's `utid`. */
+  id: string;
+  /** The path segment every authority starts with: `contoso.onmicrosoft.com`. */
+  domain: string;
+  flows: UserFlows;
+}
+
+export function resolveTenant(options: EmulatorOptions): Tenant {
+  const name = options.tenant ?? 'emulator';
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/i.test(name)) {
+    throw new TypeError(`tenant must be a plain tenant name such as "contoso", got ${JSON.stringify(name)}`);
+  }
+  const flows = { ...DEFAULT_FLOWS, ...options.flows };
+  const names = Object.values(flows);
+  for (const flow of names) {
+    if (!/^[A-Za-z0-9_-]{1,100}$/.test(flow)) throw new TypeError(`invalid user flow name ${JSON.stringify(flow)}`);
+  }
+  if (new Set(names.map((flow) => flow.toLowerCase())).size !== names.length) {
+    throw new TypeError('the three user flows need distinct names');
+  }
+  return { name, id: tenantGuid(name), domain: `${name}.onmicrosoft.com`, flows };
+}
+
+/** A stable GUID per tenant name, so the issuer survives restarts as a real tenant's does. */
+function tenantGuid(name: string): string {
+  const hex = createHash('sha256').update(`b2c-emulator:${name.toLowerCase()}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Which of the three flows a (case-insensitive, as in B2C) flow name from a URL is, if any. */
+export function flowKind(tenant: Tenant, flow: string): FlowKind | undefined {
+  const wanted = flow.toLowerCase();
+  for (const [kind, name] of Object.entries(tenant.flows) as [FlowKind, string][]) {
+    if (name.toLowerCase() === wanted) return kind;
+  }
+  return undefined;
+}
+
+export function validateClients(clients: EmulatorClient[]): void {
+  if (!Array.isArray(clients) || clients.length === 0) throw new TypeError('at least one client must be registered');
+  for (const client of clients) {
+    if (!client.clientId || !client.clientSecret) throw new TypeError('every client needs a clientId and a clientSecret');
+    if (!client.redirectUris?.length) throw new TypeError(`client ${client.clientId} needs at least one redirect URI`);
+    for (const uri of [...client.redirectUris, ...(client.postLogoutRedirectUris ?? [])]) new URL(uri);
+  }
+}

@@ -1,0 +1,53 @@
+// Renders the emulator's Nunjucks pages (views/emulator) and serves Bootstrap from node_modules.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type Koa from 'koa';
+import nunjucks from 'nunjucks';
+
+import type { ErrorOut } from '../runtime.ts';
+
+const VIEWS = fileURLToPath(new URL('../../../views/emulator', import.meta.url));
+export const BOOTSTRAP_PATH = '/static/bootstrap.min.css';
+
+// No scripts at all; styles only from here (Bootstrap's data: SVG icons included).
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+
+export interface Renderer {
+  page(ctx: Koa.Context, template: string, data: Record<string, unknown>): void;
+  error(ctx: Koa.Context, out: ErrorOut): void;
+}
+
+export function createRenderer(tenantName: string): Renderer {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(VIEWS), { autoescape: true, throwOnUndefined: false });
+  const page = (ctx: Koa.Context, template: string, data: Record<string, unknown>): void => {
+    ctx.type = 'html';
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('Content-Security-Policy', CSP);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.body = env.render(template, { tenantName, bootstrapHref: BOOTSTRAP_PATH, ...data });
+  };
+  return {
+    page,
+    error(ctx, out) {
+      if (ctx.status < 400) ctx.status = 400;
+      page(ctx, 'error.njk', { error: out.error, description: out.error_description ?? '' });
+    },
+  };
+}
+
+let bootstrapCss: Promise<Buffer> | undefined;
+
+/** GET /static/bootstrap.min.css, from the installed bootstrap package: no CDN. */
+export const bootstrapAsset: Koa.Middleware = async (ctx, next) => {
+  if (ctx.path !== BOOTSTRAP_PATH || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) {
+    await next();
+    return;
+  }
+  const file = createRequire(import.meta.url).resolve('bootstrap/dist/css/bootstrap.min.css');
+  bootstrapCss ??= readFile(file);
+  ctx.type = 'text/css';
+  ctx.set('Cache-Control', 'public, max-age=86400');
+  ctx.body = await bootstrapCss;
+};
