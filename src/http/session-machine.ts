@@ -85,8 +85,9 @@ export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log 
       return renderProblem(ctx, timedOut, !ctx.session?.machine);
     }
     const snapshot = actor.getSnapshot();
-    ctx.state.transition = { event: event.type, from, to: JSON.stringify(snapshot.value) };
+    const persisted = actor.getPersistedSnapshot(); // before stop(), which would mark it stopped
     actor.stop();
+    ctx.state.transition = { event: event.type, from, to: JSON.stringify(snapshot.value) };
 
     if (reply.endSession) {
       const account = reply.endSession.user?.homeAccountId;
@@ -95,8 +96,13 @@ export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log 
       return ctx.redirect(logoutEndpoint);
     }
 
-    ctx.session!.machine = actor.getPersistedSnapshot();
-    if (reply.renewSession) await ctx.session!.regenerate();
+    if (isPristine(snapshot.value, snapshot.context)) {
+      // Nothing worth keeping: no store entry and no cookie for a visitor who only looks.
+      if (ctx.session?.machine) ctx.session = null;
+    } else {
+      ctx.session!.machine = persisted;
+      if (reply.renewSession) await ctx.session!.regenerate();
+    }
 
     if (reply.redirect) return ctx.redirect(reply.redirect);
     const page = reply.page ?? { view: 'home', context: snapshot.context };
@@ -105,6 +111,9 @@ export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log 
     await ctx.render('home', { showSignInButton: signedOut, givenName: page.context.user?.givenName, message: page.context.notice });
   };
 }
+
+const isPristine = (value: unknown, context: SessionContext) =>
+  value === 'signedOut' && context.user === null && context.transaction === null && context.notice === null;
 
 export async function renderProblem(ctx: Context, problem: Problem, showSignInButton = true): Promise<void> {
   ctx.status = problem.status;

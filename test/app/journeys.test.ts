@@ -1,0 +1,202 @@
+// Every journey of the tutorial, over real HTTP: the app and the built-in emulator on loopback, a
+// scripted browser clicking the same buttons a person would.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Browser } from '../support/browser.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.close());
+
+const cancelled = 'User has cancelled the operation';
+
+async function signInAsDemo(browser = new Browser()) {
+  await browser.get(stack.appOrigin);
+  await browser.click('#SignIn');
+  await browser.submit('#next', { signInName: stack.emulator.demoUser.email, password: stack.emulator.demoUser.password });
+  return browser;
+}
+
+let accounts = 0;
+async function signUp(givenName: string, browser = new Browser()) {
+  accounts += 1;
+  const email = `person${accounts}.${Date.now()}@example.com`;
+  await browser.get(`${stack.appOrigin}/signin`);
+  await browser.click('#createAccount');
+  await browser.submit('#continue', { email, newPassword: 'Secret123', reenterPassword: 'Secret123', givenName, surname: 'Tester' });
+  return { browser, email, password: 'Secret123' };
+}
+
+describe('the tutorial page', () => {
+  it('shows the sign-in button to a visitor, with local Bootstrap and no cookie', async () => {
+    const browser = new Browser();
+    await browser.get(stack.appOrigin);
+    expect(browser.status).toBe(200);
+    expect(browser.$('#SignIn').attr('href')).toBe('/signin');
+    expect(browser.text()).toContain('Please sign-in to acquire an ID token');
+    expect(browser.$('link[rel=stylesheet]').attr('href')).toBe('/assets/bootstrap.min.css');
+    expect(browser.jar.all()).toEqual([]);
+    const css = await fetch(`${stack.appOrigin}/assets/bootstrap.min.css`);
+    expect(css.status).toBe(200);
+    expect(css.headers.get('content-type')).toContain('text/css');
+    expect((await fetch(`${stack.appOrigin}/favicon.ico`)).headers.get('content-type')).toBe('image/svg+xml');
+  });
+});
+
+describe('sign-in', () => {
+  it('redirects with a fresh state, a nonce and an S256 PKCE challenge per request', async () => {
+    const urls = await Promise.all(
+      [1, 2].map(async () => {
+        const response = await fetch(`${stack.appOrigin}/signin`, { redirect: 'manual' });
+        expect(response.status).toBe(302);
+        return new URL(response.headers.get('location')!);
+      }),
+    );
+    for (const url of urls) {
+      expect(url.origin).toBe(stack.emulator.origin);
+      expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+      expect(url.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+      expect(url.searchParams.get('nonce')).toMatch(/^[\w-]{43}$/);
+      expect(url.searchParams.get('redirect_uri')).toBe(`${stack.appOrigin}/redirect`);
+    }
+    expect(urls[0]!.searchParams.get('state')).not.toBe(urls[1]!.searchParams.get('state'));
+    expect(urls[0]!.searchParams.get('nonce')).not.toBe(urls[1]!.searchParams.get('nonce'));
+  });
+
+  it('signs the demo user in and greets them, on a new session id', async () => {
+    const browser = new Browser();
+    await browser.get(`${stack.appOrigin}/signin`);
+    const before = browser.jar.matching(new URL(stack.appOrigin)).find((c) => c.name === 'b2c.sid')?.value;
+    await browser.submit('#next', { signInName: stack.emulator.demoUser.email, password: stack.emulator.demoUser.password });
+    expect(browser.url).toBe(`${stack.appOrigin}/`);
+    expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+    expect(browser.text()).toContain('You have signed in');
+    expect(browser.$('#EditProfile').attr('href')).toBe('/profile');
+    expect(browser.$('#PasswordReset').attr('href')).toBe('/password');
+    expect(browser.$('a[href="/signout"]').text()).toContain('Sign out');
+    const after = browser.jar.matching(new URL(stack.appOrigin)).find((c) => c.name === 'b2c.sid');
+    expect(after?.value).toBeTruthy();
+    expect(after?.value).not.toBe(before);
+  });
+
+  it('sets the session cookie HttpOnly and SameSite=Lax, without Secure on plain http', async () => {
+    const response = await fetch(`${stack.appOrigin}/signin`, { redirect: 'manual' });
+    const cookie = response.headers.getSetCookie().find((c) => c.startsWith('b2c.sid='))!;
+    expect(cookie).toMatch(/httponly/i);
+    expect(cookie).toMatch(/samesite=lax/i);
+    expect(cookie).not.toMatch(/secure/i);
+  });
+
+  it('sign-up creates the account and greets the new user by name', async () => {
+    const { browser } = await signUp('Zoë');
+    expect(browser.url).toBe(`${stack.appOrigin}/`);
+    expect(browser.text()).toContain('Hi Zoë');
+  });
+
+  it('cancel on the sign-up page returns signed out with the tutorial message, once', async () => {
+    const browser = new Browser();
+    await browser.get(`${stack.appOrigin}/signin`);
+    await browser.click('#createAccount');
+    await browser.submit('#cancel');
+    expect(browser.url).toBe(`${stack.appOrigin}/`);
+    expect(browser.text()).toContain(cancelled);
+    expect(browser.$('#SignIn').length).toBe(1);
+    await browser.get(stack.appOrigin);
+    expect(browser.text()).not.toContain(cancelled);
+  });
+
+  it('"Forgot your password?" leads through the password reset to a signed-in page', async () => {
+    const { email } = await signUp('Forgetful');
+    const browser = new Browser();
+    await browser.get(`${stack.appOrigin}/signin`);
+    await browser.click('#forgotPassword');
+    expect(browser.url).toContain(stack.emulator.flows.resetPassword);
+    await browser.submit('#continue', { email, newPassword: 'NewSecret9', reenterPassword: 'NewSecret9' });
+    expect(browser.url).toBe(`${stack.appOrigin}/`);
+    expect(browser.text()).toContain('Hi Forgetful');
+  });
+});
+
+describe('signed in', () => {
+  it('edit profile changes the name the page greets', async () => {
+    const { browser } = await signUp('Before');
+    await browser.click('#EditProfile');
+    expect(browser.$('#givenName').attr('value')).toBe('Before');
+    await browser.submit('#continue', { givenName: 'After' });
+    expect(browser.url).toBe(`${stack.appOrigin}/`);
+    expect(browser.text()).toContain('Hi After');
+  });
+
+  it('cancel in edit profile returns signed in, with the message', async () => {
+    const { browser } = await signUp('Stays');
+    await browser.click('#EditProfile');
+    await browser.submit('#cancel');
+    expect(browser.text()).toContain('Hi Stays');
+    expect(browser.text()).toContain(cancelled);
+  });
+
+  it('reset password returns signed in; afterwards only the new password works', async () => {
+    const { browser, email, password } = await signUp('Resetter');
+    await browser.click('#PasswordReset');
+    await browser.submit('#continue', { email, newPassword: 'Changed42', reenterPassword: 'Changed42' });
+    expect(browser.text()).toContain('Hi Resetter');
+    await browser.click('a[href="/signout"]');
+
+    await browser.get(`${stack.appOrigin}/signin`);
+    await browser.submit('#next', { signInName: email, password });
+    expect(browser.url).toContain(stack.emulator.origin);
+    await browser.submit('#next', { signInName: email, password: 'Changed42' });
+    expect(browser.text()).toContain('Hi Resetter');
+  });
+
+  it('cancel in reset password returns signed in, with the message', async () => {
+    const browser = await signInAsDemo();
+    await browser.click('#PasswordReset');
+    await browser.submit('#cancel');
+    expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+    expect(browser.text()).toContain(cancelled);
+  });
+
+  it('sign-out ends the session on the server and at B2C, and an old cookie is signed out', async () => {
+    const browser = await signInAsDemo();
+    const cookie = browser.jar.header(new URL(stack.appOrigin), { crossSite: false, method: 'GET' });
+    await browser.click('a[href="/signout"]');
+    expect(browser.page.redirects.some((url) => url.startsWith(`${stack.emulator.authority(stack.emulator.flows.signUpSignIn)}/oauth2/v2.0/logout`))).toBe(true);
+    expect(browser.url).toBe(`${stack.appOrigin}/`);
+    expect(browser.$('#SignIn').length).toBe(1);
+
+    const replay = await fetch(stack.appOrigin, { headers: { cookie } });
+    expect(await replay.text()).toContain('Please sign-in to acquire an ID token');
+
+    // The emulator's own session ended too: signing in asks for the password again.
+    await browser.click('#SignIn');
+    expect(browser.url).toContain(stack.emulator.origin);
+    expect(browser.$('#signInName').length).toBe(1);
+  });
+});
+
+describe('many people at once', () => {
+  it('50 browsers signing up at once each see their own name', async () => {
+    const names = Array.from({ length: 50 }, (_, i) => `Person${i}`);
+    const results = await Promise.all(names.map((name) => signUp(name)));
+    for (const [i, { browser }] of results.entries()) {
+      expect(browser.text()).toContain(`Hi ${names[i]}`);
+      await browser.get(stack.appOrigin);
+      expect(browser.$('nav').text()).toContain(`Hi ${names[i]}`);
+    }
+  });
+});
+
+describe('logs', () => {
+  it('never carry a token, a code, an email or a name', async () => {
+    const { browser, email } = await signUp('Loggable');
+    const leaked = stack.logs.join('\n');
+    expect(leaked).not.toContain(email);
+    expect(leaked).not.toContain('Loggable');
+    expect(leaked).not.toMatch(/eyJ[\w-]+\.[\w-]+\./); // a JWT
+    expect(leaked).not.toMatch(/code=/);
+    expect(browser.text()).toContain('Hi Loggable');
+  });
+});

@@ -1,0 +1,60 @@
+// The app and the built-in emulator, each on its own free loopback port, wired as `npm start` wires
+// them but through the tutorial's variables, as a real tenant would be. Every line the app logs is
+// kept, so tests can prove what never appears in it.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
+import { createLogger } from '../../src/log.ts';
+
+export interface Stack {
+  appOrigin: string;
+  emulator: Emulator;
+  config: Config;
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, 'localhost', resolve));
+  const appOrigin = `http://localhost:${(server.address() as AddressInfo).port}`;
+
+  const clientId = 'test-app';
+  const clientSecret = 'test-app-secret';
+  const emulator = await startEmulator({
+    port: 0,
+    clients: [{ clientId, clientSecret, redirectUris: [`${appOrigin}/redirect`], postLogoutRedirectUris: [appOrigin] }],
+  });
+  const susi = emulator.authority(emulator.flows.signUpSignIn);
+  const config = loadConfig({
+    SERVER_PORT: String((server.address() as AddressInfo).port),
+    APP_CLIENT_ID: clientId,
+    APP_CLIENT_SECRET: clientSecret,
+    SESSION_SECRET: 'test-session-secret-test-session-secret',
+    SIGN_UP_SIGN_IN_POLICY_AUTHORITY: susi,
+    EDIT_PROFILE_POLICY_AUTHORITY: emulator.authority(emulator.flows.editProfile),
+    RESET_PASSWORD_POLICY_AUTHORITY: emulator.authority(emulator.flows.resetPassword),
+    AUTHORITY_DOMAIN: emulator.origin,
+    APP_REDIRECT_URI: `${appOrigin}/redirect`,
+    LOGOUT_ENDPOINT: `${susi}/oauth2/v2.0/logout?post_logout_redirect_uri=${appOrigin}`,
+    ...env,
+  });
+
+  const logs: string[] = [];
+  const { app, close } = createApp(config, { log: createLogger('info', (line) => logs.push(line)) });
+  server.on('request', app.callback());
+
+  return {
+    appOrigin,
+    emulator,
+    config,
+    logs,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await Promise.all([close(), emulator.close()]);
+    },
+  };
+}
