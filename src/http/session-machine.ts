@@ -82,7 +82,7 @@ export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log 
     } catch {
       actor.stop();
       log.warn({ msg: 'machine did not settle', event: event.type, from });
-      return renderProblem(ctx, timedOut, !ctx.session?.machine);
+      return renderProblem(ctx, timedOut, (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user);
     }
     const snapshot = actor.getSnapshot();
     const persisted = actor.getPersistedSnapshot(); // before stop(), which would mark it stopped
@@ -106,16 +106,17 @@ export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log 
 
     if (reply.redirect) return ctx.redirect(reply.redirect);
     const page = reply.page ?? { view: 'home', context: snapshot.context };
-    const signedOut = page.context.user === null;
-    if (page.view === 'problem') return renderProblem(ctx, page.problem, signedOut);
-    await ctx.render('home', { showSignInButton: signedOut, givenName: page.context.user?.givenName, message: page.context.notice });
+    const { user, notice } = page.context;
+    if (page.view === 'problem') return renderProblem(ctx, page.problem, user);
+    await ctx.render('home', { showSignInButton: !user, givenName: user?.givenName, message: notice });
   };
 }
 
 const isPristine = (value: unknown, context: SessionContext) =>
   value === 'signedOut' && context.user === null && context.transaction === null && context.notice === null;
 
-export async function renderProblem(ctx: Context, problem: Problem, showSignInButton = true): Promise<void> {
+/** The error page, with the navigation of whoever is looking at it. */
+export async function renderProblem(ctx: Context, problem: Problem, user?: User | null): Promise<void> {
   ctx.status = problem.status;
-  await ctx.render('error', { ...problem, showSignInButton });
+  await ctx.render('error', { ...problem, showSignInButton: !user, givenName: user?.givenName });
 }

@@ -10,7 +10,10 @@ import { createLogger } from '../../src/log.ts';
 
 export interface Stack {
   appOrigin: string;
+  /** The running emulator (a new object after restartEmulator()). */
   emulator: Emulator;
+  /** Stops the emulator and starts a new one on the same port, as after an outage. */
+  restartEmulator(): Promise<void>;
   config: Config;
   logs: string[];
   close(): Promise<void>;
@@ -23,10 +26,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
 
   const clientId = 'test-app';
   const clientSecret = 'test-app-secret';
-  const emulator = await startEmulator({
-    port: 0,
-    clients: [{ clientId, clientSecret, redirectUris: [`${appOrigin}/redirect`], postLogoutRedirectUris: [appOrigin] }],
-  });
+  const clients = [{ clientId, clientSecret, redirectUris: [`${appOrigin}/redirect`], postLogoutRedirectUris: [appOrigin] }];
+  let emulator = await startEmulator({ port: 0, clients });
   const susi = emulator.authority(emulator.flows.signUpSignIn);
   const config = loadConfig({
     SERVER_PORT: String((server.address() as AddressInfo).port),
@@ -48,7 +49,14 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
 
   return {
     appOrigin,
-    emulator,
+    get emulator() {
+      return emulator;
+    },
+    async restartEmulator() {
+      const port = Number(new URL(emulator.origin).port);
+      await emulator.close();
+      emulator = await startEmulator({ port, clients });
+    },
     config,
     logs,
     async close() {

@@ -1,0 +1,193 @@
+// What goes wrong, and what the person sees then: identity-provider faults, forged and replayed
+// callbacks, hostile values. Every failure ends on a page with a way on, quickly, and the next
+// attempt works without a restart.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Browser } from '../support/browser.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ IDP_TIMEOUT_MS: '1000' });
+});
+afterEach(() => stack.emulator.faults.reset());
+afterAll(() => stack.close());
+
+/** Starts sign-in and stops on the emulator's page, the way back (the callback) still ahead. */
+async function atSignInPage(browser = new Browser()) {
+  await browser.get(`${stack.appOrigin}/signin`);
+  expect(browser.url).toContain(stack.emulator.origin);
+  return browser;
+}
+
+function signInAsDemo(browser: Browser) {
+  return browser.submit('#next', { signInName: stack.emulator.demoUser.email, password: stack.emulator.demoUser.password });
+}
+
+/** An error page: the status, a title, and a link back home. */
+function expectProblemPage(browser: Browser, status: number, title: RegExp) {
+  expect(browser.status).toBe(status);
+  expect(browser.$('#problem h2').text()).toMatch(title);
+  expect(browser.$('#Home').attr('href')).toBe('/');
+}
+
+describe('the identity provider fails', () => {
+  it.each([
+    ['answers 500', 'error500'],
+    ['hangs', 'hang'],
+    ['answers malformed JSON', 'malformed'],
+  ] as const)('token endpoint %s: an error page, not signed in, and the next sign-in works', async (_, fault) => {
+    const browser = await atSignInPage();
+    stack.emulator.faults.tokenEndpoint = fault;
+    await signInAsDemo(browser);
+    expectProblemPage(browser, fault === 'hang' ? 504 : 503, /not answering|taking too long/);
+    expect(browser.url).toContain(`${stack.appOrigin}/redirect`);
+    await browser.get(stack.appOrigin);
+    expect(browser.$('#SignIn').length).toBe(1);
+
+    stack.emulator.faults.reset();
+    await browser.get(`${stack.appOrigin}/signin`); // the emulator's session signs in at once
+    expect(browser.url).toBe(`${stack.appOrigin}/`);
+    expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+  });
+
+  it.each([
+    ['wrongNonce', 401],
+    ['badSignature', 401],
+    ['wrongAudience', 401],
+  ] as const)('an ID token with %s is refused: %i page, not signed in', async (fault, status) => {
+    const browser = await atSignInPage();
+    stack.emulator.faults.idToken = fault;
+    await signInAsDemo(browser);
+    expectProblemPage(browser, status, /could not be verified|could not be completed/);
+    await browser.get(stack.appOrigin);
+    expect(browser.$('#SignIn').length).toBe(1);
+  });
+
+  it('unreachable: an error page at once, and sign-in works again once it is back', async () => {
+    const isolated = await startStack({ IDP_TIMEOUT_MS: '1000' });
+    try {
+      await isolated.emulator.close();
+      const browser = new Browser();
+      await browser.get(`${isolated.appOrigin}/signin`);
+      expectProblemPage(browser, 503, /not answering/);
+      expect(browser.$('#SignIn').length).toBe(1);
+
+      await isolated.restartEmulator();
+      await browser.get(`${isolated.appOrigin}/signin`);
+      await signInAsDemo(browser);
+      expect(browser.text()).toContain(`Hi ${isolated.emulator.demoUser.givenName}`);
+    } finally {
+      await isolated.close();
+    }
+  });
+});
+
+describe('callbacks the app did not ask for', () => {
+  it('a forged state gets a 400 page and the real sign-in still completes', async () => {
+    const browser = await atSignInPage();
+    await browser.get(`${stack.appOrigin}/redirect?code=attacker-code&state=attacker-state`);
+    expectProblemPage(browser, 400, /does not match/);
+    await browser.get(`${stack.appOrigin}/signin`);
+    await signInAsDemo(browser);
+    expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+  });
+
+  it('a replayed callback gets a 400 page and the person stays signed in', async () => {
+    const browser = await atSignInPage();
+    await signInAsDemo(browser);
+    const callback = browser.page.redirects.find((url) => url.startsWith(`${stack.appOrigin}/redirect`))!;
+    expect(callback).toContain('code=');
+    await browser.get(callback);
+    expectProblemPage(browser, 400, /not expected/);
+    expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+  });
+
+  it('a callback to a browser with no session gets a 400 page with a way to sign in', async () => {
+    const browser = new Browser();
+    await browser.get(`${stack.appOrigin}/redirect?code=x&state=y`);
+    expectProblemPage(browser, 400, /not expected/);
+    expect(browser.$('a[href="/signin"]').length).toBeGreaterThan(0);
+  });
+
+  it('a matching callback without a code gets a 400 page', async () => {
+    const browser = await atSignInPage();
+    const state = new URL(browser.page.redirects.find((u) => u.includes('state='))!).searchParams.get('state')!;
+    await browser.get(`${stack.appOrigin}/redirect?state=${encodeURIComponent(state)}`);
+    expectProblemPage(browser, 400, /incomplete/);
+  });
+
+  it('an error description is shown escaped, never as markup', async () => {
+    const browser = await atSignInPage();
+    const state = new URL(browser.page.redirects.find((u) => u.includes('state='))!).searchParams.get('state')!;
+    const probe = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+    await browser.get(`${stack.appOrigin}/redirect?state=${encodeURIComponent(state)}&error=server_error&error_description=${encodeURIComponent(probe)}`);
+    expectProblemPage(browser, 400, /did not complete/);
+    expect(browser.body).not.toContain('<script>alert(1)</script>');
+    expect(browser.body).not.toContain('<img src=x');
+    expect(browser.text()).toContain(probe);
+  });
+
+  it('repeated query parameters are ignored rather than trusted', async () => {
+    const browser = await atSignInPage();
+    await browser.get(`${stack.appOrigin}/redirect?state=a&state=b&code=c`);
+    expectProblemPage(browser, 400, /does not match/);
+  });
+});
+
+describe('every route in every state', () => {
+  const routes = ['/', '/signin', '/profile', '/password', '/signout', '/redirect', '/redirect?state=x&code=y', '/nowhere'];
+
+  async function sweep(prepare: () => Promise<Browser>) {
+    for (const route of routes) {
+      const browser = await prepare();
+      const response = await fetch(`${stack.appOrigin}${route}`, {
+        headers: { cookie: browser.jar.header(new URL(stack.appOrigin), { crossSite: false, method: 'GET' }) },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(response.status, route).toBeLessThan(500);
+      if (response.status >= 300 && response.status < 400) expect(response.headers.get('location'), route).toBeTruthy();
+      else expect(await response.text(), route).toContain('</html>');
+    }
+  }
+
+  it('answers each route signed out, mid-flow and signed in', async () => {
+    await sweep(async () => new Browser());
+    await sweep(() => atSignInPage());
+    await sweep(async () => signInAsDemo(await atSignInPage()).then(() => new Browser()));
+    await sweep(async () => {
+      const browser = await atSignInPage();
+      await signInAsDemo(browser);
+      return browser;
+    });
+  });
+});
+
+describe('behind a TLS-terminating proxy', () => {
+  it('marks the cookie Secure and sends HSTS when the proxy says https', async () => {
+    const proxied = await startStack({ TRUST_PROXY: 'true' });
+    try {
+      const response = await fetch(`${proxied.appOrigin}/signin`, { headers: { 'x-forwarded-proto': 'https' }, redirect: 'manual' });
+      expect(response.headers.getSetCookie().find((c) => c.startsWith('b2c.sid='))).toMatch(/;\s*secure/i);
+      expect(response.headers.get('strict-transport-security')).toContain('max-age=');
+      const direct = await fetch(`${stack.appOrigin}/signin`, { headers: { 'x-forwarded-proto': 'https' }, redirect: 'manual' });
+      expect(direct.headers.getSetCookie().find((c) => c.startsWith('b2c.sid='))).not.toMatch(/secure/i);
+    } finally {
+      await proxied.close();
+    }
+  });
+});
+
+describe('headers', () => {
+  it('forbid inline script, framing and sniffing on every page', async () => {
+    const response = await fetch(stack.appOrigin);
+    expect(response.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
+    expect(response.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it('keep the callback URL out of Referer headers', async () => {
+    const response = await fetch(`${stack.appOrigin}/redirect?code=a&state=b`);
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+  });
+});
