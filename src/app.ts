@@ -5,6 +5,7 @@ import session from 'koa-session';
 import views from 'koa-views';
 import nunjucks from 'nunjucks';
 import type { Config } from './config.ts';
+import { requestLog } from './http/request-log.ts';
 import { createRouter } from './http/routes.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { createDispatch, renderProblem } from './http/session-machine.ts';
@@ -37,6 +38,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   const app = new Koa({ keys: [config.sessionSecret], proxy: config.trustProxy });
   app.silent = true; // errors are logged by the boundary below, without request data
 
+  app.use(requestLog(log));
   app.use(securityHeaders());
   app.use(async (ctx, next) => {
     try {

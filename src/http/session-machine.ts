@@ -2,7 +2,7 @@
 // snapshot, send one event, wait until no `busy` state is active, persist it, answer.
 import type { Context } from 'koa';
 import { createActor, fromPromise, waitFor } from 'xstate';
-import type { AnyActorRef, Snapshot } from 'xstate';
+import type { AnyActorRef, Snapshot, StateValue } from 'xstate';
 import { sessionMachine } from '../../machines/session.ts';
 import type { Problem, SessionContext, SessionEvent, User } from '../../machines/session.ts';
 import type { Identity } from '../identity/index.ts';
@@ -53,10 +53,18 @@ export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log 
       },
     },
     actors: {
-      authorize: fromPromise(({ input }) => identity.authorize(input.flow)),
-      redeem: fromPromise(({ input }) => identity.redeem(input.transaction, input.params)),
+      authorize: fromPromise(({ input }) => logged('authorize', identity.authorize(input.flow))),
+      redeem: fromPromise(({ input }) => logged('redeem', identity.redeem(input.transaction, input.params))),
     },
   });
+
+  /** Identity failures are logged by their reason, which never holds a token, code or claim. */
+  function logged<T>(step: string, work: Promise<T>): Promise<T> {
+    return work.catch((error: unknown) => {
+      log.warn({ msg: `${step} failed`, status: (error as Problem).status, reason: (error as { reason?: string }).reason ?? (error as Error).name });
+      throw error;
+    });
+  }
 
   function restore(ctx: Context) {
     const saved = ctx.session?.machine as Snapshot<unknown> | undefined;
@@ -75,7 +83,7 @@ export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log 
     const reply: Reply = {};
     replies.set(actor, reply);
     actor.start();
-    const from = JSON.stringify(actor.getSnapshot().value);
+    const from = stateName(actor.getSnapshot().value);
     actor.send(event);
     try {
       await waitFor(actor, (s) => !s.hasTag('busy'), { timeout: settleTimeoutMs });
@@ -87,7 +95,7 @@ export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log 
     const snapshot = actor.getSnapshot();
     const persisted = actor.getPersistedSnapshot(); // before stop(), which would mark it stopped
     actor.stop();
-    ctx.state.transition = { event: event.type, from, to: JSON.stringify(snapshot.value) };
+    ctx.state.transition = { event: event.type, from, to: stateName(snapshot.value) };
 
     if (reply.endSession) {
       const account = reply.endSession.user?.homeAccountId;
@@ -111,6 +119,10 @@ export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log 
     await ctx.render('home', { showSignInButton: !user, givenName: user?.givenName, message: notice });
   };
 }
+
+/** 'userFlow.authorizing.awaitingCallback', for logs. */
+const stateName = (value: StateValue): string =>
+  typeof value === 'string' ? value : Object.entries(value).map(([key, child]) => `${key}.${stateName(child!)}`).join(',');
 
 const isPristine = (value: unknown, context: SessionContext) =>
   value === 'signedOut' && context.user === null && context.transaction === null && context.notice === null;

@@ -193,6 +193,8 @@ describe('logs', () => {
   it('never carry a token, a code, an email or a name', async () => {
     const { browser, email } = await signUp('Loggable');
     const leaked = stack.logs.join('\n');
+    const callback = stack.logs.map((line) => JSON.parse(line)).find((r) => r.route === '/redirect' && r.transition?.to === 'signedIn');
+    expect(callback).toMatchObject({ msg: 'request', status: 302, transition: { event: 'CALLBACK' } });
     expect(leaked).not.toContain(email);
     expect(leaked).not.toContain('Loggable');
     expect(leaked).not.toMatch(/eyJ[\w-]+\.[\w-]+\./); // a JWT
