@@ -14,7 +14,8 @@ export interface Transaction {
 
 /** What the app keeps of the signed-in user: enough to greet them and to sign them out. */
 export interface User {
-  homeAccountId: string;
+  /** The B2C object id (`oid`): one per person across user flows, unlike MSAL's homeAccountId. */
+  accountId: string;
   givenName: string;
   name: string;
 }

@@ -98,7 +98,7 @@ export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log 
     ctx.state.transition = { event: event.type, from, to: stateName(snapshot.value) };
 
     if (reply.endSession) {
-      const account = reply.endSession.user?.homeAccountId;
+      const account = reply.endSession.user?.accountId;
       if (account) await identity.forget(account).catch((error: unknown) => log.warn({ msg: 'could not forget account', error: (error as Error).name }));
       ctx.session = null;
       return ctx.redirect(logoutEndpoint);

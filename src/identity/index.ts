@@ -14,8 +14,9 @@ export { IdentityProblem } from './problems.ts';
 export interface Identity {
   authorize(flow: Flow): Promise<AuthorizationStart>;
   redeem(transaction: Transaction, params: CallbackParams): Promise<User>;
-  /** Drop the account from MSAL's token cache (at sign-out). */
-  forget(homeAccountId: string): Promise<void>;
+  /** Drop the person's accounts (one per user flow) from MSAL's token caches, at sign-out.
+   *  Resolves to how many were dropped. */
+  forget(accountId: string): Promise<number>;
 }
 
 interface OpenIdMetadata {
@@ -120,19 +121,24 @@ export function createIdentity(config: Config): Identity {
         flowName: config.flows[transaction.flow].name,
       });
       return {
-        homeAccountId: result.account.homeAccountId,
+        accountId: result.account.localAccountId,
         givenName: typeof claims.given_name === 'string' ? claims.given_name : '',
         name: typeof claims.name === 'string' ? claims.name : '',
       };
     },
 
-    async forget(homeAccountId) {
+    async forget(accountId) {
+      let removed = 0;
       for (const pending of clients.values()) {
         const { msal } = await pending.catch(() => ({ msal: null }));
         const cache = msal?.getTokenCache();
-        const account = await cache?.getAccountByHomeId(homeAccountId);
-        if (cache && account) await cache.removeAccount(account);
+        for (const account of (await cache?.getAllAccounts()) ?? []) {
+          if (account.localAccountId !== accountId) continue;
+          await cache!.removeAccount(account);
+          removed += 1;
+        }
       }
+      return removed;
     },
   };
 }

@@ -2,11 +2,23 @@
 // scripted browser clicking the same buttons a person would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser.ts';
+import { createIdentity } from '../../src/identity/index.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
+/** What sign-out asked the identity layer to forget, and whether MSAL's cache had it. */
+const forgotten: { accountId: string; removed: number }[] = [];
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({}, (config) => {
+    const identity = createIdentity(config);
+    const forget = identity.forget.bind(identity);
+    identity.forget = async (accountId) => {
+      const removed = await forget(accountId);
+      forgotten.push({ accountId, removed });
+      return removed;
+    };
+    return { identity };
+  });
 });
 afterAll(() => stack.close());
 
@@ -79,6 +91,13 @@ describe('sign-in', () => {
     const after = browser.jar.matching(new URL(stack.appOrigin)).find((c) => c.name === 'b2c.sid');
     expect(after?.value).toBeTruthy();
     expect(after?.value).not.toBe(before);
+    // The cookies hold a signed session id, never a token or a claim.
+    const appCookies = browser.jar.matching(new URL(stack.appOrigin));
+    expect(appCookies.map((c) => c.name).sort()).toEqual(['b2c.sid', 'b2c.sid.sig']);
+    for (const c of appCookies) {
+      expect(c.value.length).toBeLessThan(64);
+      expect(c.value).not.toContain('eyJ');
+    }
   });
 
   it('sets the session cookie HttpOnly and SameSite=Lax, without Secure on plain http', async () => {
@@ -127,6 +146,9 @@ describe('signed in', () => {
     await browser.submit('#continue', { givenName: 'After' });
     expect(browser.url).toBe(`${stack.appOrigin}/`);
     expect(browser.text()).toContain('Hi After');
+    // Signing out forgets the person in both user flows' caches (sign-in and profile edit).
+    await browser.click('a[href="/signout"]');
+    expect(forgotten.at(-1)?.removed).toBe(2);
   });
 
   it('cancel in edit profile returns signed in, with the message', async () => {
@@ -166,6 +188,8 @@ describe('signed in', () => {
     expect(browser.page.redirects.some((url) => url.startsWith(`${stack.emulator.authority(stack.emulator.flows.signUpSignIn)}/oauth2/v2.0/logout`))).toBe(true);
     expect(browser.url).toBe(`${stack.appOrigin}/`);
     expect(browser.$('#SignIn').length).toBe(1);
+
+    expect(forgotten.at(-1)).toEqual({ accountId: expect.any(String), removed: 1 });
 
     const replay = await fetch(stack.appOrigin, { headers: { cookie } });
     expect(await replay.text()).toContain('Please sign-in to acquire an ID token');

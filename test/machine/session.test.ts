@@ -14,7 +14,7 @@ interface Answer {
   ended?: User | null;
 }
 
-const alice: User = { homeAccountId: 'alice-home', givenName: 'Alice', name: 'Alice Liddell' };
+const alice: User = { accountId: 'alice-oid', givenName: 'Alice', name: 'Alice Liddell' };
 const alicia: User = { ...alice, givenName: 'Alicia' };
 
 /** A fake identity provider for the machine: each authorize gets a new state, redeem returns `user`. */

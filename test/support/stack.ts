@@ -3,7 +3,7 @@
 // kept, so tests can prove what never appears in it.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../../src/app.ts';
+import { createApp, type AppDeps } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import { createLogger } from '../../src/log.ts';
@@ -19,7 +19,8 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+/** `deps` may replace the app's parts (e.g. a recording identity); the log is always kept. */
+export async function startStack(env: Record<string, string> = {}, deps: (config: Config) => AppDeps = () => ({})): Promise<Stack> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, 'localhost', resolve));
   const appOrigin = `http://localhost:${(server.address() as AddressInfo).port}`;
@@ -44,7 +45,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   });
 
   const logs: string[] = [];
-  const { app, close } = createApp(config, { log: createLogger('info', (line) => logs.push(line)) });
+  const { app, close } = createApp(config, { ...deps(config), log: createLogger('info', (line) => logs.push(line)) });
   server.on('request', app.callback());
 
   return {
