@@ -1,6 +1,7 @@
 // What goes wrong, and what the person sees then: identity-provider faults, forged and replayed
 // callbacks, hostile values. Every failure ends on a page with a way on, quickly, and the next
 // attempt works without a restart.
+import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -164,30 +165,43 @@ describe('every route in every state', () => {
 });
 
 describe('behind a TLS-terminating proxy', () => {
+  const sessionCookie = (response: request.Response) =>
+    ([] as string[]).concat(response.headers['set-cookie'] ?? []).find((c) => c.startsWith('b2c.sid='));
+
   it('marks the cookie Secure and sends HSTS when the proxy says https', async () => {
     const proxied = await startStack({ TRUST_PROXY: 'true' });
     try {
-      const response = await fetch(`${proxied.appOrigin}/signin`, { headers: { 'x-forwarded-proto': 'https' }, redirect: 'manual' });
-      expect(response.headers.getSetCookie().find((c) => c.startsWith('b2c.sid='))).toMatch(/;\s*secure/i);
-      expect(response.headers.get('strict-transport-security')).toContain('max-age=');
-      const direct = await fetch(`${stack.appOrigin}/signin`, { headers: { 'x-forwarded-proto': 'https' }, redirect: 'manual' });
-      expect(direct.headers.getSetCookie().find((c) => c.startsWith('b2c.sid='))).not.toMatch(/secure/i);
+      const response = await request(proxied.appOrigin).get('/signin').set('X-Forwarded-Proto', 'https').expect(302);
+      expect(sessionCookie(response)).toMatch(/;\s*secure/i);
+      expect(response.headers['strict-transport-security']).toContain('max-age=');
     } finally {
       await proxied.close();
     }
+  });
+
+  it('ignores X-Forwarded-Proto from anyone when no proxy is trusted', async () => {
+    const response = await request(stack.appOrigin).get('/signin').set('X-Forwarded-Proto', 'https').expect(302);
+    expect(sessionCookie(response)).not.toMatch(/secure/i);
+    expect(response.headers['strict-transport-security']).toBeUndefined();
   });
 });
 
 describe('headers', () => {
   it('forbid inline script, framing and sniffing on every page', async () => {
-    const response = await fetch(stack.appOrigin);
-    expect(response.headers.get('content-security-policy')).toMatch(/script-src 'self'/);
-    expect(response.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'/);
-    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    const response = await request(stack.appOrigin).get('/').expect(200);
+    expect(response.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    expect(response.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
   });
 
   it('keep the callback URL out of Referer headers', async () => {
-    const response = await fetch(`${stack.appOrigin}/redirect?code=a&state=b`);
-    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    const response = await request(stack.appOrigin).get('/redirect?code=a&state=b').expect(400);
+    expect(response.headers['referrer-policy']).toBe('no-referrer');
+  });
+
+  it('answer an unknown address with a 404 page that leads home', async () => {
+    const response = await request(stack.appOrigin).get('/nowhere').expect(404).expect('Content-Type', /html/);
+    expect(response.text).toContain('Page not found');
+    expect(response.text).toContain('href="/"');
   });
 });
