@@ -22,6 +22,7 @@ export interface AppDeps {
 
 const VIEWS = fileURLToPath(new URL('../views/', import.meta.url));
 const SESSION_MAX_AGE_MS = 30 * 60 * 1000;
+const SESSION_COOKIE = 'b2c.sid';
 
 /** One Environment for the process: templates are compiled once and cached. */
 function nunjucksEngine() {
@@ -63,7 +64,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   app.use(
     session(
       {
-        key: 'b2c.sid',
+        key: SESSION_COOKIE,
         maxAge: SESSION_MAX_AGE_MS,
         renew: true,
         httpOnly: true,

@@ -135,6 +135,30 @@ describe('callbacks the app did not ask for', () => {
   });
 });
 
+describe('one browser, two requests at once', () => {
+  // Both restore the same snapshot and race; the winner's session id is renewed, so the loser's
+  // save lands on the abandoned id and cannot undo the sign-in.
+  it('the same callback twice (a refresh) signs in once and is not undone by the loser', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const browser = new Browser({ stopAt: (url) => url.pathname === '/redirect' });
+      await browser.get(`${stack.appOrigin}/signin`);
+      await signInAsDemo(browser);
+      expect(browser.page.stopped).toBe(true);
+      const cookie = browser.jar.header(new URL(stack.appOrigin), { crossSite: false, method: 'GET' });
+      const twice = await Promise.all([1, 2].map(() => fetch(browser.url, { headers: { cookie }, redirect: 'manual' })));
+      expect(twice.map((r) => r.status).sort()).toEqual([302, 400]);
+      const home = await fetch(stack.appOrigin, { headers: { cookie: cookieAfter(twice, cookie) } });
+      expect(await home.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+    }
+  });
+});
+
+/** The session cookie after a sign-in that renewed it (whichever response carried the new one). */
+function cookieAfter(responses: Response[], before: string): string {
+  const renewed = responses.flatMap((r) => r.headers.getSetCookie()).filter((c) => c.startsWith('b2c.sid'));
+  return renewed.length ? renewed.map((c) => c.split(';')[0]).join('; ') : before;
+}
+
 describe('every route in every state', () => {
   const routes = ['/', '/signin', '/profile', '/password', '/signout', '/redirect', '/redirect?state=x&code=y', '/nowhere'];
 
