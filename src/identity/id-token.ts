@@ -18,8 +18,10 @@ export interface IdTokenVerifier {
 const CLOCK_SKEW_SECONDS = 120;
 
 export function createIdTokenVerifier(metadata: { issuer: string; jwks_uri: string }, timeoutMs: number): IdTokenVerifier {
-  // Cached by jose; fetched again when a token names an unknown key (key rotation).
-  const keys = createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: timeoutMs });
+  // Cached by jose; fetched again when a token names an unknown key (key rotation). No cooldown
+  // between fetches: tokens come from the provider's own token endpoint, not from strangers, and a
+  // rotation right after a fetch must not lock everyone out for jose's default 30 s.
+  const keys = createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: timeoutMs, cooldownDuration: 0 });
   return {
     async verify(idToken, expected) {
       let payload: JWTPayload;
