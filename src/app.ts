@@ -61,10 +61,13 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   });
   app.use(serveAssets());
   app.use(views(VIEWS, { extension: 'njk', map: { njk: 'nunjucks' }, engineSource: { nunjucks: nunjucksEngine() } }));
+  // Served over https (the public redirect URI says so): the __Host- prefix makes browsers refuse
+  // the cookie unless it is Secure, host-only and for the whole site.
+  const sessionCookie = new URL(config.redirectUri).protocol === 'https:' ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
   app.use(
     session(
       {
-        key: SESSION_COOKIE,
+        key: sessionCookie,
         maxAge: SESSION_MAX_AGE_MS,
         renew: true,
         httpOnly: true,

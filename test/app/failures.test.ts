@@ -186,8 +186,8 @@ describe('every route in every state', () => {
 });
 
 describe('behind a TLS-terminating proxy', () => {
-  const sessionCookie = (response: request.Response) =>
-    ([] as string[]).concat(response.headers['set-cookie'] ?? []).find((c) => c.startsWith('b2c.sid='));
+  const sessionCookie = (response: request.Response, name = 'b2c.sid') =>
+    ([] as string[]).concat(response.headers['set-cookie'] ?? []).find((c) => c.startsWith(`${name}=`));
 
   it('marks the cookie Secure and sends HSTS when the proxy says https', async () => {
     const proxied = await startStack({ TRUST_PROXY: 'true' });
@@ -195,6 +195,19 @@ describe('behind a TLS-terminating proxy', () => {
       const response = await request(proxied.appOrigin).get('/signin').set('X-Forwarded-Proto', 'https').expect(302);
       expect(sessionCookie(response)).toMatch(/;\s*secure/i);
       expect(response.headers['strict-transport-security']).toContain('max-age=');
+    } finally {
+      await proxied.close();
+    }
+  });
+
+  it('names the cookie __Host- when the app is public on https', async () => {
+    const proxied = await startStack({ TRUST_PROXY: 'true', APP_REDIRECT_URI: 'https://app.localhost/redirect' });
+    try {
+      const response = await request(proxied.appOrigin).get('/signin').set('X-Forwarded-Proto', 'https').expect(302);
+      const cookie = sessionCookie(response, '__Host-b2c.sid');
+      expect(cookie).toMatch(/;\s*secure/i);
+      expect(cookie).toMatch(/;\s*path=\//i);
+      expect(cookie).not.toMatch(/domain=/i);
     } finally {
       await proxied.close();
     }
