@@ -45,6 +45,11 @@ server.on('error', (error: NodeJS.ErrnoException) => {
   process.exit(1);
 });
 
+// A promise nobody awaited must not take every user's session down with the process.
+process.on('unhandledRejection', (reason) => {
+  console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'unhandled rejection', error: (reason as Error)?.name ?? typeof reason }));
+});
+
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
