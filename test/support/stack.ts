@@ -19,7 +19,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** `deps` may replace the app's parts (e.g. a recording identity); the log is always kept. */
+/** `deps` may replace the app's parts (a recording identity, a store to look into, a quiet log). */
 export async function startStack(env: Record<string, string> = {}, deps: (config: Config) => AppDeps = () => ({})): Promise<Stack> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, 'localhost', resolve));
@@ -45,7 +45,7 @@ export async function startStack(env: Record<string, string> = {}, deps: (config
   });
 
   const logs: string[] = [];
-  const { app, close } = createApp(config, { ...deps(config), log: createLogger('info', (line) => logs.push(line)) });
+  const { app, close } = createApp(config, { log: createLogger('info', (line) => logs.push(line)), ...deps(config) });
   server.on('request', app.callback());
 
   return {
