@@ -116,7 +116,7 @@ export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log 
     const page = reply.page ?? { view: 'home', context: snapshot.context };
     const { user, notice } = page.context;
     if (page.view === 'problem') return renderProblem(ctx, page.problem, user);
-    await ctx.render('home', { showSignInButton: !user, givenName: user?.givenName, message: notice });
+    await ctx.render('home.njk', { showSignInButton: !user, givenName: user?.givenName, message: notice });
   };
 }
 
@@ -130,5 +130,5 @@ const isPristine = (value: unknown, context: SessionContext) =>
 /** The error page, with the navigation of whoever is looking at it. */
 export async function renderProblem(ctx: Context, problem: Problem, user?: User | null): Promise<void> {
   ctx.status = problem.status;
-  await ctx.render('error', { ...problem, showSignInButton: !user, givenName: user?.givenName });
+  await ctx.render('error.njk', { ...problem, showSignInButton: !user, givenName: user?.givenName });
 }
