@@ -1,0 +1,232 @@
+// The tutorial's journeys in a real browser: Chromium clicking the app's page (localhost) and the
+// emulator's pages (127.0.0.1, another site, as b2clogin.com is) by the element ids B2C uses.
+// Same journeys as test/app/journeys.test.ts, plus what only a browser checks: cross-site cookies,
+// the CSP, HTML form validation, rendering (screenshots) and accessibility (axe-core).
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, type Stack } from '../support/stack.ts';
+import { launchChromium, skipBrowserJourneys } from './chromium.ts';
+import { journey, type Journey } from './journey.ts';
+
+const cancelled = 'User has cancelled the operation';
+
+describe.skipIf(skipBrowserJourneys)('journeys in Chromium', () => {
+  let stack: Stack;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    stack = await startStack();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  const run = (name: string, steps: (j: Journey) => Promise<void>) => journey(browser!, name, steps);
+  const home = () => `${stack.appOrigin}/`;
+
+  /** Waits until the browser is on one of the emulator's pages for `flow` and `selector` shows. */
+  async function onEmulator(page: Page, flow: string, selector: string) {
+    await page.waitForURL((url) => url.origin === stack.emulator.origin && url.pathname.toLowerCase().includes(`/${flow.toLowerCase()}/`));
+    await page.locator(selector).waitFor();
+  }
+  /** Waits until the browser is back on the app's page showing `selector` (which tells the states apart). */
+  async function onHome(page: Page, selector: string) {
+    await page.waitForURL(home());
+    await page.locator(selector).waitFor();
+  }
+  const nav = (page: Page) => page.locator('nav').innerText();
+  const message = (page: Page) => page.locator('#message').innerText();
+
+  let accounts = 0;
+  /** A fresh account, straight into the emulator's store, so journeys do not share one. */
+  async function account(givenName: string) {
+    accounts += 1;
+    const email = `browser${accounts}.${Date.now()}@example.com`;
+    await stack.emulator.accounts.create({ email, password: 'Secret123', givenName, surname: 'Tester' });
+    return { email, password: 'Secret123', givenName };
+  }
+
+  /** From the signed-out page through the emulator's sign-in page to the greeting. */
+  async function signIn({ page, see }: Journey, email: string, password: string, givenName: string) {
+    await page.goto(home());
+    await page.locator('#SignIn').waitFor();
+    await see('home');
+    await page.click('#SignIn');
+    await onEmulator(page, stack.emulator.flows.signUpSignIn, '#signInName');
+    await see('sign-in');
+    await page.fill('#signInName', email);
+    await page.fill('#password', password);
+    await page.click('#next');
+    await onHome(page, '#EditProfile');
+    await see('home-signed-in');
+    expect(await nav(page)).toContain(`Hi ${givenName}`);
+  }
+
+  it('sign-up creates the account and greets the new user by name', () =>
+    run('sign-up', async ({ page, see }) => {
+      await page.goto(home());
+      await see('home');
+      await page.click('#SignIn');
+      await onEmulator(page, stack.emulator.flows.signUpSignIn, '#createAccount');
+      await see('sign-in');
+      await page.click('#createAccount');
+      await onEmulator(page, stack.emulator.flows.signUpSignIn, '#newPassword');
+      await see('sign-up');
+      await page.fill('#email', `zoe.${Date.now()}@example.com`);
+      await page.fill('#newPassword', 'Secret123');
+      await page.fill('#reenterPassword', 'Secret123');
+      await page.fill('#givenName', 'Zoë');
+      await page.fill('#surname', 'Tester');
+      await page.click('#continue');
+      await onHome(page, '#EditProfile');
+      await see('home-signed-in');
+      expect(await nav(page)).toContain('Hi Zoë');
+    }));
+
+  it('sign-in greets the demo user and offers edit profile, reset password and sign out', () =>
+    run('sign-in', async (j) => {
+      const demo = stack.emulator.demoUser;
+      await signIn(j, demo.email, demo.password, demo.givenName);
+      expect(await j.page.locator('main').innerText()).toContain('You have signed in');
+      expect(await j.page.locator('#PasswordReset').isVisible()).toBe(true);
+      expect(await j.page.locator('a[href="/signout"]').innerText()).toContain('Sign out');
+      expect(await j.page.locator('#SignIn').count()).toBe(0);
+    }));
+
+  it('cancel on the sign-up page returns signed out with the message, once', () =>
+    run('sign-up-cancel', async ({ page, see }) => {
+      await page.goto(home());
+      await see('home');
+      await page.click('#SignIn');
+      await onEmulator(page, stack.emulator.flows.signUpSignIn, '#createAccount');
+      await see('sign-in');
+      await page.click('#createAccount');
+      await onEmulator(page, stack.emulator.flows.signUpSignIn, '#cancel');
+      await see('sign-up');
+      await page.click('#cancel'); // the fields are empty and required: formnovalidate must let it through
+      await onHome(page, '#message');
+      await see('home-cancelled');
+      expect(await message(page)).toContain(cancelled);
+      expect(await page.locator('#SignIn').isVisible()).toBe(true);
+      await page.reload();
+      await page.locator('#SignIn').waitFor();
+      expect(await page.locator('#message').count()).toBe(0);
+    }));
+
+  it('edit profile changes the name the page greets', () =>
+    run('profile-edit', async (j) => {
+      const { page, see } = j;
+      const person = await account('Before');
+      await signIn(j, person.email, person.password, person.givenName);
+      await page.click('#EditProfile');
+      await onEmulator(page, stack.emulator.flows.editProfile, '#givenName');
+      await see('profile-edit');
+      expect(await page.inputValue('#givenName')).toBe('Before');
+      await page.fill('#givenName', 'After');
+      await page.fill('#surname', 'Changed');
+      await page.click('#continue');
+      await onHome(page, '#EditProfile');
+      await see('home-signed-in');
+      expect(await nav(page)).toContain('Hi After');
+    }));
+
+  it('cancel in edit profile returns signed in, with the message', () =>
+    run('profile-edit-cancel', async (j) => {
+      const { page, see } = j;
+      const person = await account('Stays');
+      await signIn(j, person.email, person.password, person.givenName);
+      await page.click('#EditProfile');
+      await onEmulator(page, stack.emulator.flows.editProfile, '#cancel');
+      await see('profile-edit');
+      await page.click('#cancel');
+      await onHome(page, '#message');
+      await see('home-cancelled');
+      expect(await message(page)).toContain(cancelled);
+      expect(await nav(page)).toContain('Hi Stays');
+    }));
+
+  it('reset password returns signed in; afterwards only the new password works', () =>
+    run('password-reset', async (j) => {
+      const { page, see } = j;
+      const person = await account('Resetter');
+      await signIn(j, person.email, person.password, person.givenName);
+      await page.click('#PasswordReset');
+      await onEmulator(page, stack.emulator.flows.resetPassword, '#newPassword');
+      await see('password-reset');
+      await page.fill('#email', person.email);
+      await page.fill('#newPassword', 'Changed42');
+      await page.fill('#reenterPassword', 'Changed42');
+      await page.click('#continue');
+      await onHome(page, '#PasswordReset');
+      await see('home-signed-in');
+      expect(await nav(page)).toContain('Hi Resetter');
+
+      await page.click('a[href="/signout"]');
+      await onHome(page, '#SignIn');
+      await page.click('#SignIn');
+      await onEmulator(page, stack.emulator.flows.signUpSignIn, '#signInName');
+      await page.fill('#signInName', person.email);
+      await page.fill('#password', person.password);
+      await page.click('#next');
+      await page.locator('#errorSummary').waitFor(); // the old password: still on the emulator
+      await see('sign-in-refused');
+      await page.fill('#password', 'Changed42');
+      await page.click('#next');
+      await onHome(page, '#PasswordReset');
+      expect(await nav(page)).toContain('Hi Resetter');
+    }));
+
+  it('cancel in reset password returns signed in, with the message', () =>
+    run('password-reset-cancel', async (j) => {
+      const { page, see } = j;
+      const demo = stack.emulator.demoUser;
+      await signIn(j, demo.email, demo.password, demo.givenName);
+      await page.click('#PasswordReset');
+      await onEmulator(page, stack.emulator.flows.resetPassword, '#cancel');
+      await see('password-reset');
+      await page.click('#cancel');
+      await onHome(page, '#message');
+      await see('home-cancelled');
+      expect(await message(page)).toContain(cancelled);
+      expect(await nav(page)).toContain(`Hi ${demo.givenName}`);
+    }));
+
+  it('"Forgot your password?" leads through the password reset to a signed-in page', () =>
+    run('forgot-password', async ({ page, see }) => {
+      const person = await account('Forgetful');
+      await page.goto(home());
+      await see('home');
+      await page.click('#SignIn');
+      await onEmulator(page, stack.emulator.flows.signUpSignIn, '#forgotPassword');
+      await see('sign-in');
+      await page.click('#forgotPassword');
+      await onEmulator(page, stack.emulator.flows.resetPassword, '#newPassword');
+      await see('password-reset');
+      await page.fill('#email', person.email);
+      await page.fill('#newPassword', 'NewSecret9');
+      await page.fill('#reenterPassword', 'NewSecret9');
+      await page.click('#continue');
+      await onHome(page, '#EditProfile');
+      await see('home-signed-in');
+      expect(await nav(page)).toContain('Hi Forgetful');
+    }));
+
+  it('sign-out ends the session in the app and at B2C', () =>
+    run('sign-out', async (j) => {
+      const { page, see, navigations } = j;
+      const demo = stack.emulator.demoUser;
+      await signIn(j, demo.email, demo.password, demo.givenName);
+      await page.click('a[href="/signout"]');
+      await onHome(page, '#SignIn');
+      await see('home-signed-out');
+      const logout = `${stack.emulator.authority(stack.emulator.flows.signUpSignIn)}/oauth2/v2.0/logout`;
+      expect(navigations.some((url) => url.startsWith(logout))).toBe(true);
+      expect(await nav(page)).not.toContain('Hi ');
+
+      // The emulator's own session ended too: signing in asks for the password again.
+      await page.click('#SignIn');
+      await onEmulator(page, stack.emulator.flows.signUpSignIn, '#password');
+      await see('sign-in');
+    }));
+});
