@@ -145,7 +145,7 @@ export const sessionMachine = setup({
     userFlow: {
       initial: 'authorizing',
       on: {
-        SHOW: { actions: { type: 'render', params: { page: 'home' } } },
+        SHOW: { actions: [{ type: 'render', params: { page: 'home' } }, 'clearNotice'] },
         // Another button while a flow is open: abandon it and handle the click from where we were.
         SIGN_IN: { target: 'returning', actions: ['dropTransaction', raise(({ event }) => event)] },
         EDIT_PROFILE: { target: 'returning', actions: ['dropTransaction', raise(({ event }) => event)] },

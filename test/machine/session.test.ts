@@ -237,6 +237,14 @@ describe('session machine', () => {
     expect(state).toEqual({ userFlow: { editingProfile: 'awaitingCallback' } });
   });
 
+  it('a notice shows once even while a flow is open', async () => {
+    const w = world();
+    await w.request({ type: 'EDIT_PROFILE' }); // signed out: "Please sign in to edit your profile"
+    await w.request({ type: 'SIGN_IN' });
+    expect((await w.request({ type: 'SHOW' })).answer.page).toBe('home');
+    expect((await w.request({ type: 'SHOW' })).context.notice).toBeNull();
+  });
+
   it('another button while a flow is open starts that flow instead', async () => {
     const w = await signedIn();
     await w.request({ type: 'EDIT_PROFILE' });
