@@ -1,0 +1,235 @@
+// The test model: what a person (or an attacker) does in a browser, and the machine events each act
+// causes once the browser has followed every redirect, as the app's bridge sends them: one event per
+// request, restored from and persisted to a snapshot. The identity provider is played here
+// deterministically and its actors finish as soon as they start, so a step is synchronous and
+// xstate/graph can walk the model.
+import { createActor, fromTransition } from 'xstate';
+import type { AnyStateMachine, InspectionEvent, PromiseActorLogic, Snapshot, StateValue } from 'xstate';
+import type { AuthorizationStart, CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
+import { CANCELLED, FORGOT_PASSWORD } from '../../src/emulator/b2c-errors.ts';
+import { tokenRejected, unavailable } from '../../src/identity/problems.ts';
+
+export type Button = 'SIGN_IN' | 'EDIT_PROFILE' | 'RESET_PASSWORD';
+export const BUTTONS: readonly Button[] = ['SIGN_IN', 'EDIT_PROFILE', 'RESET_PASSWORD'];
+
+export type Act =
+  | { type: 'VISIT_HOME' | Button | 'SIGN_OUT' }
+  /** The button, while the app cannot reach the identity provider. */
+  | { type: 'AUTHORIZE_FAILS'; button: Button }
+  /**
+   * At the emulator's page of the open flow: CODE completes it (signs in, saves the profile, sets
+   * the password), SIGN_UP creates an account, CANCEL and FORGOT press those, SPOILT completes it
+   * while the emulator spoils the ID token. ERROR and NO_CODE are answers to this transaction that
+   * carry an IdP error, or nothing; FORGED is a callback the app never asked for.
+   */
+  | { type: `CALLBACK_${'CODE' | 'SIGN_UP' | 'CANCEL' | 'FORGOT' | 'SPOILT' | 'ERROR' | 'NO_CODE' | 'FORGED'}` };
+
+export type IdpPage = 'sign-in' | 'profile' | 'reset' | 'sign-in-first';
+
+/** What the browser shows at the end of a step. */
+export type View =
+  | { at: 'home'; signedIn: boolean; notice: string | null }
+  | { at: 'problem'; signedIn: boolean; problem: Problem }
+  | { at: 'idp'; flow: Flow; page: IdpPage };
+
+export type Persisted = Snapshot<unknown> & { value: StateValue; context: SessionContext };
+
+export interface World {
+  /** The machine's snapshot as the app persists it. */
+  session: Persisted;
+  /** The browser holds the emulator's SSO session: sign-in completes without a page. */
+  sso: boolean;
+}
+
+export interface Outcome {
+  world: World;
+  view: View;
+  /** The machine events the app received, in order. */
+  events: SessionEvent[];
+  /** The session id was renewed (signed in). */
+  renewed: boolean;
+  /** The server session was ended and the browser sent through B2C's logout. */
+  ended: boolean;
+  /** The machine's inspection events for those requests: what it took, for coverage. */
+  inspections: InspectionEvent[];
+}
+
+export const IDP_ERROR = 'AADB2C90000: The identity provider could not complete the request.';
+const MODEL_USER: User = { accountId: 'model', givenName: 'Model', name: 'Model' };
+
+interface Fate { authorizeFails?: boolean; redeemRejected?: boolean }
+interface Reply { page?: View; redirect?: string; renewed?: boolean; ended?: boolean }
+
+// Requests run synchronously, one at a time, so the effects can write to this.
+let current: { reply: Reply; fate: Fate } | undefined;
+function active(): { reply: Reply; fate: Fate } {
+  if (!current) throw new Error('an effect ran outside a model request');
+  return current;
+}
+
+/** Actor logic that is done (or failed) the moment it starts: the machine settles within send(). */
+function instant<TOutput, TInput>(outcome: (input: TInput) => TOutput): PromiseActorLogic<TOutput, TInput> {
+  return {
+    transition: (snapshot) => snapshot,
+    getInitialSnapshot: (_scope, input) => {
+      try {
+        return { status: 'done', output: outcome(input), error: undefined, input };
+      } catch (error) {
+        return { status: 'error', output: undefined, error, input };
+      }
+    },
+    getPersistedSnapshot: (snapshot) => snapshot,
+  };
+}
+
+const withEffects = (machine: AnyStateMachine): AnyStateMachine =>
+  machine.provide({
+    actions: {
+      render: ({ context }: { context: SessionContext }, params: { page: 'home' } | { page: 'problem'; problem: Problem }) => {
+        const signedIn = context.user !== null;
+        active().reply.page = params.page === 'home' ? { at: 'home', signedIn, notice: context.notice } : { at: 'problem', signedIn, problem: params.problem };
+      },
+      redirect: (_: unknown, { url }: { url: string }) => void (active().reply.redirect = url),
+      renewSession: () => void (active().reply.renewed = true),
+      endSession: () => void (active().reply.ended = true),
+    },
+    actors: {
+      authorize: instant<AuthorizationStart, { flow: Flow }>(({ flow }) => {
+        if (active().fate.authorizeFails) throw unavailable('the model cut the identity provider');
+        const transaction: Transaction = { flow, state: `state-${flow}`, nonce: 'nonce', codeVerifier: 'verifier', startedAt: 0 };
+        return { url: `https://idp.invalid/${flow}`, transaction };
+      }),
+      redeem: instant<User, { transaction: Transaction; params: CallbackParams }>(() => {
+        if (active().fate.redeemRejected) throw tokenRejected('the model spoilt the ID token');
+        return MODEL_USER;
+      }),
+    },
+  });
+
+const provided = new WeakMap<AnyStateMachine, AnyStateMachine>();
+const effectful = (machine: AnyStateMachine) => provided.get(machine) ?? provided.set(machine, withEffects(machine)).get(machine)!;
+
+/** One HTTP request as the app's bridge handles it: restore, send one event, settle, persist. */
+function request(machine: AnyStateMachine, saved: Persisted | undefined, event: SessionEvent, fate: Fate = {}) {
+  const inspections: InspectionEvent[] = [];
+  current = { reply: {}, fate };
+  try {
+    const actor = createActor(effectful(machine), { ...(saved ? { snapshot: saved } : {}), inspect: (e) => void inspections.push(e) });
+    actor.start();
+    actor.send(event);
+    const snapshot = actor.getSnapshot();
+    if (snapshot.hasTag('busy')) throw new Error(`the machine did not settle after ${event.type}`);
+    const session = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as Persisted;
+    actor.stop();
+    return { session, reply: current.reply, inspections };
+  } finally {
+    current = undefined;
+  }
+}
+
+export function initialWorld(machine: AnyStateMachine): World {
+  const actor = createActor(effectful(machine)).start();
+  const session = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as Persisted;
+  actor.stop();
+  return { session, sso: false };
+}
+
+/** The emulator's page for a flow: sign-in asks unless there is an SSO session; profile edit needs one. */
+export function idpPage(flow: Flow, sso: boolean): IdpPage {
+  if (flow === 'resetPassword') return 'reset';
+  if (flow === 'editProfile') return sso ? 'profile' : 'sign-in-first';
+  return 'sign-in';
+}
+
+const callback = (transaction: Transaction | null, params: Omit<CallbackParams, 'state'>): SessionEvent => {
+  if (!transaction) throw new Error('no open transaction to answer');
+  return { type: 'CALLBACK', params: { state: transaction.state, ...params } };
+};
+
+/** One act of the person, with every redirect followed, as the model predicts it. */
+export function step(machine: AnyStateMachine, world: World, act: Act): Outcome {
+  let { session, sso } = world;
+  const out: Omit<Outcome, 'world' | 'view'> = { events: [], renewed: false, ended: false, inspections: [] };
+
+  const send = (event: SessionEvent, fate?: Fate): Reply => {
+    const result = request(machine, session, event, fate);
+    session = result.session;
+    out.events.push(event);
+    out.inspections.push(...result.inspections);
+    out.renewed ||= result.reply.renewed === true;
+    return result.reply;
+  };
+  // What the browser does with an answer.
+  const follow = (reply: Reply): View => {
+    const { context } = session;
+    if (reply.ended) {
+      out.ended = true;
+      sso = false; // B2C's logout ends its session, then sends the browser home
+      return follow(send({ type: 'SHOW' }));
+    }
+    if (reply.redirect === '/') return follow(send({ type: 'SHOW' }));
+    if (reply.redirect) {
+      const { flow } = context.transaction!;
+      if (flow === 'signUpSignIn' && sso) return follow(send(callback(context.transaction, { code: 'sso-code' })));
+      return { at: 'idp', flow, page: idpPage(flow, sso) };
+    }
+    return reply.page ?? { at: 'home', signedIn: context.user !== null, notice: context.notice };
+  };
+
+  const open = session.context.transaction;
+  let view: View;
+  switch (act.type) {
+    case 'VISIT_HOME': view = follow(send({ type: 'SHOW' })); break;
+    case 'SIGN_IN': case 'EDIT_PROFILE': case 'RESET_PASSWORD': case 'SIGN_OUT': view = follow(send({ type: act.type })); break;
+    case 'AUTHORIZE_FAILS': view = follow(send({ type: act.button }, { authorizeFails: true })); break;
+    case 'CALLBACK_CODE': case 'CALLBACK_SIGN_UP':
+      sso = true;
+      view = follow(send(callback(open, { code: 'code' })));
+      break;
+    case 'CALLBACK_SPOILT':
+      sso = true;
+      view = follow(send(callback(open, { code: 'code' }), { redeemRejected: true }));
+      break;
+    case 'CALLBACK_CANCEL': view = follow(send(callback(open, { error: 'access_denied', errorDescription: CANCELLED }))); break;
+    case 'CALLBACK_FORGOT': view = follow(send(callback(open, { error: 'access_denied', errorDescription: FORGOT_PASSWORD }))); break;
+    case 'CALLBACK_ERROR': view = follow(send(callback(open, { error: 'server_error', errorDescription: IDP_ERROR }))); break;
+    case 'CALLBACK_NO_CODE': view = follow(send(callback(open, {}))); break;
+    case 'CALLBACK_FORGED': view = follow(send({ type: 'CALLBACK', params: { state: 'forged-state', code: 'forged-code' } })); break;
+  }
+  return { ...out, world: { session, sso }, view };
+}
+
+/** Whether the button would make the app start a user flow (ask `authorize`) from here. */
+function authorizes(machine: AnyStateMachine, world: World, button: Button): boolean {
+  const { inspections } = request(machine, world.session, { type: button }, { authorizeFails: true });
+  return inspections.some((e) => e.type === '@xstate.microstep' && e._transitions.some((t) => t.eventType.startsWith('xstate.error.actor.')));
+}
+
+const AT_PAGE: Record<IdpPage, Act['type'][]> = {
+  'sign-in': ['CALLBACK_CODE', 'CALLBACK_SIGN_UP', 'CALLBACK_CANCEL', 'CALLBACK_FORGOT', 'CALLBACK_SPOILT'],
+  profile: ['CALLBACK_CODE', 'CALLBACK_CANCEL', 'CALLBACK_SPOILT'],
+  reset: ['CALLBACK_CODE', 'CALLBACK_CANCEL', 'CALLBACK_SPOILT'],
+  'sign-in-first': [],
+};
+
+/** What the person (or an attacker) can do from here. */
+export function actsFrom(machine: AnyStateMachine, world: World): Act[] {
+  const acts: Act[] = (['VISIT_HOME', ...BUTTONS, 'SIGN_OUT', 'CALLBACK_FORGED'] as const).map((type) => ({ type }));
+  for (const button of BUTTONS) if (authorizes(machine, world, button)) acts.push({ type: 'AUTHORIZE_FAILS', button });
+  const open = world.session.context.transaction;
+  if (open) {
+    for (const type of AT_PAGE[idpPage(open.flow, world.sso)]) acts.push({ type } as Act);
+    acts.push({ type: 'CALLBACK_ERROR' }, { type: 'CALLBACK_NO_CODE' });
+  }
+  return acts;
+}
+
+/** What tells two worlds apart for the person: the state, whether someone is signed in, SSO. */
+export const keyOf = ({ session: { value, context }, sso }: World): string =>
+  JSON.stringify({ value, user: context.user !== null, notice: context.notice, sso });
+
+export const describeAct = (act: Act): string => (act.type === 'AUTHORIZE_FAILS' ? `AUTHORIZE_FAILS(${act.button})` : act.type);
+
+/** The model as actor logic, for xstate/graph. */
+export const modelLogic = (machine: AnyStateMachine) =>
+  fromTransition((world: World, act: Act) => step(machine, world, act).world, initialWorld(machine));

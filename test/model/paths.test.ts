@@ -1,0 +1,84 @@
+// Model-based tests: paths generated from the session machine (test/model/paths.ts), each run as a
+// person in a fresh browser against the app and the built-in emulator over HTTP. After every act
+// the page, the cookies and the persisted machine state must be what the model predicts; at the end
+// every transition of the machine must have been taken by some path.
+import type { AnyStateMachine } from 'xstate';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionMachine } from '../../machines/session.ts';
+import { expectOutcome, expectPageAgreesWithSession } from './checks.ts';
+import { coverageOf, formatCoverage, Taken } from './coverage.ts';
+import { describeAct, initialWorld, step, type Act } from './model.ts';
+import { generatePaths } from './paths.ts';
+import { newAccount, Person } from './person.ts';
+import { startModelStack, withRequestDeadline, type ModelStack } from './stack.ts';
+import { variant, withEvent } from './variants.ts';
+
+const paths = generatePaths(sessionMachine);
+const taken = new Taken();
+let stack: ModelStack;
+let restoreFetch: () => void;
+
+beforeAll(async () => {
+  restoreFetch = withRequestDeadline(10_000);
+  stack = await startModelStack();
+});
+afterAll(async () => {
+  restoreFetch();
+  await stack.close();
+});
+
+/** A person in a fresh browser walks the path; each act is checked against `machine`'s prediction. */
+async function walk(machine: AnyStateMachine, path: Act[], record?: Taken): Promise<void> {
+  const person = new Person(stack, await newAccount(stack, 'Ada'));
+  let world = initialWorld(machine);
+  for (const [i, act] of path.entries()) {
+    const outcome = step(machine, world, act);
+    const before = stack.sessionId(person.browser);
+    await person.act(act);
+    try {
+      await expectOutcome(stack, person, outcome, before);
+      await expectPageAgreesWithSession(stack, person);
+    } catch (error) {
+      (error as Error).message = `after act ${i + 1}, ${describeAct(act)} (machine events: ${outcome.events.map((e) => e.type).join(', ')}):\n${(error as Error).message}`;
+      throw error;
+    }
+    // Only what the app was seen to do counts towards coverage.
+    if (record) outcome.inspections.forEach(record.inspect);
+    world = outcome.world;
+  }
+}
+
+describe('every path the model generates', () => {
+  it('there are paths, and none is longer than a person would click in one go', () => {
+    expect(paths.length).toBeGreaterThan(20);
+    expect(Math.max(...paths.map((p) => p.length))).toBeLessThanOrEqual(6);
+  });
+
+  it.each(paths.map((path, i) => [`${i + 1}: ${path.map(describeAct).join(' → ')}`, path] as const))('%s', (_, path) => walk(sessionMachine, path, taken));
+});
+
+describe('coverage of the machine by the paths that ran', () => {
+  it('takes every transition and enters every state', () => {
+    const report = coverageOf(sessionMachine, taken);
+    console.log(formatCoverage(report));
+    expect(report.transitions.missing, 'transitions no executed path took').toEqual([]);
+    expect(report.states.missing, 'states no executed path entered').toEqual([]);
+  });
+});
+
+// The same checks, predicting with a machine that is not the app's: the app must refute each.
+describe('the checks tell the app’s machine from a slightly different one', () => {
+  const signIn: Act[] = [{ type: 'SIGN_IN' }, { type: 'CALLBACK_CODE' }];
+  const mutants: [string, AnyStateMachine, Act[]][] = [
+    ['sign-in keeps the session id', variant((states) => {
+      const invoke = states.redeeming!.invoke as { onDone: { actions: unknown[] } };
+      return { ...states, redeeming: { ...states.redeeming, invoke: { ...invoke, onDone: { ...invoke.onDone, actions: invoke.onDone.actions.filter((a) => a !== 'renewSession') } } } };
+    }), signIn],
+    ['a replayed callback signs out', withEvent('signedIn', 'CALLBACK', { target: 'signedOut' }), [...signIn, { type: 'CALLBACK_FORGED' }]],
+    ['home while signed in forgets the notice first', withEvent('signedIn', 'SHOW', { actions: ['clearNotice', { type: 'render', params: { page: 'home' } }] }),
+      [...signIn, { type: 'EDIT_PROFILE' }, { type: 'CALLBACK_CANCEL' }]],
+  ];
+  it.each(mutants)('%s', async (_, mutant, path) => {
+    await expect(walk(mutant, path)).rejects.toMatchObject({ name: 'AssertionError' });
+  });
+});

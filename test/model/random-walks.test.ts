@@ -1,0 +1,98 @@
+// Random walks: fast-check interleaves what three people (and attackers in their browsers) do:
+// route visits, the emulator's pages, forged and replayed callbacks, IdP faults. After every act
+// the app has answered in time and without a server error (unless the act cut the identity
+// provider), the page is what the model predicts, the page and the kept session agree on who is
+// signed in, and nobody else's session moved.
+import fc from 'fast-check';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { sessionMachine } from '../../machines/session.ts';
+import { expectOutcome, expectPageAgreesWithSession } from './checks.ts';
+import { actsFrom, describeAct, initialWorld, step, type World } from './model.ts';
+import { newAccount, Person } from './person.ts';
+import { startModelStack, withRequestDeadline, type ModelStack } from './stack.ts';
+
+const PEOPLE = 3;
+const NAMES = ['Ada', 'Bea', 'Cyd'];
+
+let stack: ModelStack;
+let restoreFetch: () => void;
+beforeAll(async () => {
+  restoreFetch = withRequestDeadline(10_000);
+  stack = await startModelStack();
+});
+afterAll(async () => {
+  restoreFetch();
+  await stack.close();
+});
+
+interface Model { worlds: World[] }
+interface Real { people: Person[] }
+const ran = { runs: 0, acts: 0, together: 0, kinds: new Set<string>() };
+
+/** Person `who` does the `pick`-th act open to them (so every move runs); a forged callback may replay someone's last one. */
+interface Move { who: number; pick: number; replayOf: number | null }
+
+/** IdP faults are switched for the whole emulator, so they are left out when two people act at once. */
+const GLOBAL_FAULTS = new Set(['AUTHORIZE_FAILS', 'CALLBACK_SPOILT']);
+
+/** One person acts, or two different people at the same time. */
+class Turn implements fc.AsyncCommand<Model, Real> {
+  #done: string[] = [];
+  constructor(readonly moves: Move[]) {}
+
+  check(): boolean {
+    return true;
+  }
+
+  async run(model: Model, { people }: Real): Promise<void> {
+    const together = this.moves.length > 1;
+    this.#done = []; // fast-check runs a command again while shrinking
+    const planned = this.moves.map(({ who, pick, replayOf }) => {
+      const open = actsFrom(sessionMachine, model.worlds[who]!).filter((a) => !together || !GLOBAL_FAULTS.has(a.type));
+      const act = open[pick % open.length]!;
+      const replayed = act.type === 'CALLBACK_FORGED' && replayOf !== null ? people[replayOf]!.callbacks.at(-1) : undefined;
+      this.#done.push(`${NAMES[who]}: ${describeAct(act)}${replayed ? ` (replaying ${NAMES[replayOf!]}'s last callback)` : ''}`);
+      ran.kinds.add(act.type);
+      return { who, act, replayed, outcome: step(sessionMachine, model.worlds[who]!, act), before: stack.sessionId(people[who]!.browser) };
+    });
+    ran.acts += planned.length;
+    if (together) ran.together += 1;
+
+    await Promise.all(planned.map(({ who, act, replayed }) => people[who]!.act(act, replayed)));
+    for (const { who, act, outcome, before } of planned) {
+      const person = people[who]!;
+      if (person.browser.status >= 500) expect(act.type, `a ${person.browser.status} answer`).toBe('AUTHORIZE_FAILS');
+      await expectOutcome(stack, person, outcome, before);
+      await expectPageAgreesWithSession(stack, person);
+      model.worlds[who] = outcome.world;
+    }
+    // Nobody else's session moved.
+    for (const [i, other] of people.entries()) {
+      const kept = (await stack.stored(stack.sessionId(other.browser)))?.machine;
+      expect(kept?.value ?? 'signedOut', `${NAMES[i]}'s state`).toEqual(model.worlds[i]!.session.value);
+    }
+  }
+
+  toString(): string {
+    return this.#done.join(' + ') || this.moves.map((m) => `${NAMES[m.who]}: act #${m.pick}`).join(' + ');
+  }
+}
+
+const move = fc.record({ who: fc.nat(PEOPLE - 1), pick: fc.nat(63), replayOf: fc.option(fc.nat(PEOPLE - 1)) });
+const turn = fc.oneof(
+  { weight: 3, arbitrary: move.map((m) => new Turn([m])) },
+  { weight: 1, arbitrary: fc.tuple(move, move).filter(([a, b]) => a.who !== b.who).map((pair) => new Turn(pair)) },
+);
+
+it('three people acting at random: answers in time, never a server error, pages and sessions agree', async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.commands([turn], { maxCommands: 12 }), async (commands) => {
+      ran.runs += 1;
+      const people = await Promise.all(NAMES.map(async (name) => new Person(stack, await newAccount(stack, name))));
+      const worlds = people.map(() => initialWorld(sessionMachine));
+      await fc.asyncModelRun(() => ({ model: { worlds }, real: { people } }), commands);
+    }),
+    { numRuns: 100 },
+  );
+  console.log(`random walks: ${ran.runs} runs, ${ran.acts} acts (${ran.together} turns of two at once), ${ran.kinds.size} kinds of act`);
+}, 120_000);

@@ -1,0 +1,81 @@
+// The app and the built-in emulator as test/support/stack.ts starts them, plus what model tests
+// need to see and to switch: the app's session store (where the persisted machine snapshot is) and
+// an outage of the app's route to the identity provider.
+import { createServer, type AddressInfo } from 'node:net';
+import { vi } from 'vitest';
+import type { Flow } from '../../machines/session.ts';
+import type { Config } from '../../src/config.ts';
+import { createIdentity, type Identity } from '../../src/identity/index.ts';
+import { createLogger } from '../../src/log.ts';
+import { MemoryStore } from '../../src/session/store.ts';
+import type { Browser } from '../support/browser.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+import type { Persisted } from './model.ts';
+
+export interface ModelStack extends Stack {
+  /** Makes the app's identity provider unreachable, or reachable again. */
+  outage(on: boolean): void;
+  /** The browser's session cookie, if it has one. */
+  sessionId(browser: Browser): string | undefined;
+  /** What the app keeps for that session id. */
+  stored(sessionId: string | undefined): Promise<{ machine?: Persisted } | undefined>;
+}
+
+/** An identity provider that hangs up on every connection (a released port could be taken by another test's server). */
+async function hangingUp(): Promise<{ origin: string; close(): Promise<void> }> {
+  const server = createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * Once MSAL has a flow's metadata, `authorize` needs no network, so no emulator fault can make it
+ * fail. An outage therefore sends the app's identity calls to the same code configured for an
+ * authority that hangs up: the app fails as it does when B2C is down.
+ */
+function switchableIdentity(config: Config, deadOrigin: string) {
+  const live = createIdentity(config);
+  const emulatorOrigin = new URL(config.flows.signUpSignIn.authority).origin;
+  const flows = Object.fromEntries(Object.entries(config.flows).map(([flow, f]) => [flow, { ...f, authority: f.authority.replace(emulatorOrigin, deadOrigin) }]));
+  const dead = createIdentity({ ...config, flows: flows as Record<Flow, Config['flows'][Flow]>, authorityDomain: new URL(deadOrigin).host });
+  let down = false;
+  const now = () => (down ? dead : live);
+  const identity: Identity = {
+    authorize: (flow) => now().authorize(flow),
+    redeem: (transaction, params) => now().redeem(transaction, params),
+    forget: (account) => now().forget(account),
+  };
+  return { identity, outage: (on: boolean) => void (down = on) };
+}
+
+export async function startModelStack(): Promise<ModelStack> {
+  const store = new MemoryStore();
+  const dead = await hangingUp();
+  let outage: (on: boolean) => void = () => {};
+  const stack = await startStack({ IDP_TIMEOUT_MS: '2000' }, (config) => {
+    const switchable = switchableIdentity(config, dead.origin);
+    outage = switchable.outage;
+    return { store, identity: switchable.identity, log: createLogger('silent') };
+  });
+  const closeStack = stack.close;
+  return Object.assign(stack, {
+    close: () => Promise.all([closeStack(), dead.close()]).then(() => {}),
+    outage: (on: boolean) => outage(on),
+    sessionId: (browser: Browser) => browser.jar.matching(new URL(stack.appOrigin)).find((c) => c.name === 'b2c.sid')?.value,
+    stored: async (id: string | undefined) => (id ? ((await store.get(id)) as { machine?: Persisted } | undefined) : undefined),
+  });
+}
+
+/**
+ * Every request a test's Browser makes gets a deadline, so a hung answer fails the test with a
+ * TimeoutError instead of stalling it. The Browser (test/support) passes no signal of its own;
+ * requests that carry one (the app's calls to the identity provider) keep theirs.
+ */
+export function withRequestDeadline(ms: number): () => void {
+  const real = globalThis.fetch;
+  vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => real(input, init?.signal ? init : { ...init, signal: AbortSignal.timeout(ms) }));
+  return () => vi.unstubAllGlobals();
+}
