@@ -23,6 +23,7 @@ export interface AppDeps {
 const VIEWS = fileURLToPath(new URL('../views/', import.meta.url));
 const SESSION_MAX_AGE_MS = 30 * 60 * 1000;
 const SESSION_COOKIE = 'b2c.sid';
+const MAX_URL_BYTES = 8 * 1024;
 
 /** One Environment for the process: templates are compiled once and cached. */
 function nunjucksEngine() {
@@ -61,6 +62,11 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   });
   app.use(serveAssets());
   app.use(views(VIEWS, { extension: 'njk', map: { njk: 'nunjucks' }, engineSource: { nunjucks: nunjucksEngine() } }));
+  app.use(async (ctx, next) => {
+    // Refused before any session or machine work (Node itself answers 431 past 16 KB of headers).
+    if (ctx.url.length <= MAX_URL_BYTES) return next();
+    await renderProblem(ctx, { status: 414, title: 'This address is too long', detail: 'Nothing was done. Please start again from the home page.' });
+  });
   // Served over https (the public redirect URI says so): the __Host- prefix makes browsers refuse
   // the cookie unless it is Secure, host-only and for the whole site.
   const sessionCookie = new URL(config.redirectUri).protocol === 'https:' ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
