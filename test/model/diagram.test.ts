@@ -20,7 +20,7 @@ describe('the statechart diagram', () => {
   });
 
   it('draws every transition that changes state as an arrow with its event and guard', () => {
-    const arrows = mermaid().split('\n').filter((line) => line.includes(' --> ') && !line.includes('[*]'));
+    const arrows = mermaid(sessionMachine).split('\n').filter((line) => line.includes(' --> ') && !line.includes('[*]'));
     const targeted = transitionsOf(sessionMachine).filter((t) => t.source !== '(machine)').flatMap((t) => t.targets);
     expect(arrows).toHaveLength(targeted.length);
     expect(arrows).toContain('  answering --> redeeming : [always] hasCode');
