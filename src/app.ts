@@ -7,6 +7,7 @@ import nunjucks from 'nunjucks';
 import type { Config } from './config.ts';
 import { requestLog } from './http/request-log.ts';
 import { createRouter } from './http/routes.ts';
+import { flowView, recordEvents } from './flow/view.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { createDispatch, renderProblem } from './http/session-machine.ts';
 import { serveAssets } from './http/static.ts';
@@ -92,6 +93,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     settleTimeoutMs: config.idpTimeoutMs,
     log,
   });
+  if (config.flowView) app.use(recordEvents()).use(flowView());
   app.use(createRouter(dispatch).routes());
 
   return {

@@ -27,6 +27,8 @@ export interface Config {
   idpTimeoutMs: number;
   /** Trust X-Forwarded-* from a TLS-terminating proxy (Koa's app.proxy). */
   trustProxy: boolean;
+  /** The developers' live view of the statechart at /_flow: never in production. */
+  flowView: boolean;
 }
 
 export class ConfigError extends Error {
@@ -171,5 +173,6 @@ export function loadConfig(env: Env): Config {
     emulator,
     idpTimeoutMs,
     trustProxy,
+    flowView: !production && read(env, 'FLOW_VIEW') !== 'off',
   };
 }

@@ -1,0 +1,76 @@
+// /_flow, for developers (never in production): the statechart drawn by Mermaid, this browser's
+// current state highlighted and its recent events listed. Event names and state names only: never
+// a callback parameter, a token or a claim.
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { Middleware } from 'koa';
+import type { StateValue } from 'xstate';
+import { sessionMachine } from '../../machines/session.ts';
+import { mermaid } from './mermaid.ts';
+
+const require = createRequire(import.meta.url);
+const RECENT = 12;
+
+export interface RecentEvent {
+  at: string;
+  event: string;
+  from: string;
+  to: string;
+}
+
+/** Mermaid ids of the active states, outermost first: `userFlow`, `userFlow_authorizing`, ... */
+export function activeIds(value: StateValue, prefix = ''): string[] {
+  if (typeof value === 'string') return [`${prefix}${value}`];
+  return Object.entries(value).flatMap(([key, child]) => [`${prefix}${key}`, ...activeIds(child!, `${prefix}${key}_`)]);
+}
+
+/** The diagram with the active leaf state filled and the states around it outlined. */
+export function highlighted(value: StateValue): string {
+  const ids = activeIds(value);
+  return [
+    mermaid(sessionMachine),
+    '  classDef current fill:#ffd54f,stroke:#8a6d00,stroke-width:3px',
+    '  classDef within stroke:#8a6d00,stroke-width:3px',
+    ...ids.slice(0, -1).map((id) => `  class ${id} within`),
+    `  class ${ids.at(-1)} current`,
+  ].join('\n');
+}
+
+/** Keeps the last events of a session that has a machine worth keeping (never creates one). */
+export function recordEvents(): Middleware {
+  return async (ctx, next) => {
+    await next();
+    const transition = ctx.state.transition as Omit<RecentEvent, 'at'> | undefined;
+    if (!transition || !ctx.session?.machine) return;
+    const recent = (ctx.session.recent as RecentEvent[] | undefined) ?? [];
+    ctx.session.recent = [...recent, { at: new Date().toISOString(), ...transition }].slice(-RECENT);
+  };
+}
+
+export function flowView(): Middleware {
+  // Read on first use: a 3.5 MB script nobody may ask for.
+  let script: Promise<Buffer> | undefined;
+  return async (ctx, next) => {
+    if (ctx.path === '/_flow/mermaid.min.js') {
+      script ??= readFile(require.resolve('mermaid/dist/mermaid.min.js'));
+      ctx.type = 'application/javascript';
+      ctx.set('Cache-Control', 'public, max-age=86400');
+      ctx.body = await script;
+      return;
+    }
+    if (ctx.path === '/_flow/start.js') {
+      ctx.type = 'application/javascript';
+      ctx.body = "mermaid.initialize({ startOnLoad: true, securityLevel: 'strict' });\n";
+      return;
+    }
+    if (ctx.path !== '/_flow') return next();
+    const value = (ctx.session?.machine as { value?: StateValue } | undefined)?.value ?? 'signedOut';
+    // Mermaid puts <style> into the SVG it draws: allowed here only.
+    ctx.set('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+    await ctx.render('flow.njk', {
+      diagram: highlighted(value),
+      current: activeIds(value).at(-1)!.replaceAll('_', '.'),
+      recent: [...((ctx.session?.recent as RecentEvent[] | undefined) ?? [])].reverse(),
+    });
+  };
+}
