@@ -12,6 +12,7 @@ import type { AuthorizationStart, CallbackParams, Flow, Problem, SessionContext,
 export type * from './session.types.ts';
 
 export const CANCELLED_NOTICE = 'User has cancelled the operation';
+export const EXPIRED_NOTICE = 'Your session has expired. Please sign in again.';
 
 // B2C reports these through `error_description`, which starts with the code.
 const FORGOT_PASSWORD = 'AADB2C90118';
@@ -47,6 +48,12 @@ const stateMismatch: Problem = {
   status: 400,
   title: 'This sign-in response does not match',
   detail: 'It belongs to another or an older sign-in attempt (another tab?). Please start again.',
+};
+
+const transactionExpired: Problem = {
+  status: 400,
+  title: 'This sign-in took too long',
+  detail: 'The sign-in was started too long ago to be completed safely. Please sign in again.',
 };
 
 const missingCode: Problem = {
@@ -94,6 +101,8 @@ export const sessionMachine = setup({
   },
   guards: {
     hasUser: ({ context }) => context.user !== null,
+    transactionExpired: ({ context, event }) =>
+      event.type === 'CALLBACK' && context.transaction !== null && event.at > context.transaction.expiresAt,
     stateMatches: ({ context, event }) =>
       context.transaction !== null && callbackOf(event).state === context.transaction.state,
     // Only the sign-up/sign-in flow offers "Forgot your password?".
@@ -107,6 +116,10 @@ export const sessionMachine = setup({
   context: { user: null, transaction: null, notice: null },
   initial: 'signedOut',
   on: {
+    EXPIRE: {
+      target: '.signedOut',
+      actions: assign({ user: null, transaction: null, notice: EXPIRED_NOTICE }),
+    },
     SIGN_OUT: {
       target: '.signedOut',
       actions: [
@@ -226,6 +239,11 @@ export const sessionMachine = setup({
     // drops the transaction, so a replay finds none.)
     answering: {
       always: [
+        {
+          guard: 'transactionExpired',
+          target: 'returning',
+          actions: ['dropTransaction', { type: 'render', params: { page: 'problem', problem: transactionExpired } }],
+        },
         { guard: 'forgotPassword', target: 'userFlow.resettingPassword', actions: 'dropTransaction' },
         {
           guard: 'cancelled',

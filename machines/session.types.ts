@@ -10,6 +10,8 @@ export interface Transaction {
   nonce: string;
   codeVerifier: string;
   startedAt: number;
+  /** After this instant (ms) the callback is refused: an abandoned sign-in must not stay usable. */
+  expiresAt: number;
 }
 
 /** What the app keeps of the signed-in user: enough to greet them and to sign them out. */
@@ -48,7 +50,10 @@ export type SessionEvent =
   | { type: 'EDIT_PROFILE' }
   | { type: 'RESET_PASSWORD' }
   | { type: 'SIGN_OUT' }
-  | { type: 'CALLBACK'; params: CallbackParams };
+  /** `at`: when the callback arrived (ms), stamped by the bridge, so the machine stays pure. */
+  | { type: 'CALLBACK'; params: CallbackParams; at: number }
+  /** The session outlived its idle or absolute timeout: whatever it held is gone. */
+  | { type: 'EXPIRE' };
 
 export interface AuthorizationStart {
   url: string;

@@ -19,10 +19,11 @@ export interface AppDeps {
   identity?: Identity;
   store?: SessionStore;
   log?: Logger;
+  /** The clock for timeouts (tests move it; nothing else does). */
+  now?: () => number;
 }
 
 const VIEWS = fileURLToPath(new URL('../views/', import.meta.url));
-const SESSION_MAX_AGE_MS = 30 * 60 * 1000;
 const SESSION_COOKIE = 'b2c.sid';
 const MAX_URL_BYTES = 8 * 1024;
 
@@ -35,8 +36,9 @@ function nunjucksEngine() {
 
 export function createApp(config: Config, deps: AppDeps = {}) {
   const log = deps.log ?? createLogger();
-  const store = deps.store ?? new MemoryStore();
-  const identity = deps.identity ?? createIdentity(config);
+  const now = deps.now ?? Date.now;
+  const store = deps.store ?? new MemoryStore(now);
+  const identity = deps.identity ?? createIdentity(config, now);
 
   const app = new Koa({ keys: [config.sessionSecret], proxy: config.trustProxy });
   app.silent = true; // errors are logged by the boundary below, without request data
@@ -75,8 +77,9 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     session(
       {
         key: sessionCookie,
-        maxAge: SESSION_MAX_AGE_MS,
-        renew: true,
+        // The idle timeout: every answer saves the session again for another maxAge.
+        maxAge: config.sessionIdleMs,
+        rolling: true,
         httpOnly: true,
         sameSite: 'lax',
         signed: true,
@@ -89,6 +92,9 @@ export function createApp(config: Config, deps: AppDeps = {}) {
 
   const dispatch = createDispatch({
     identity,
+    now,
+    sessionAbsoluteMs: config.sessionAbsoluteMs,
+    sessionCookie,
     logoutEndpoint: config.logoutEndpoint,
     settleTimeoutMs: config.idpTimeoutMs,
     log,

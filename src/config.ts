@@ -29,6 +29,11 @@ export interface Config {
   trustProxy: boolean;
   /** The developers' live view of the statechart at /_flow: never in production. */
   flowView: boolean;
+  /** How long a started sign-in (state, nonce, PKCE) may wait for its callback. */
+  transactionTtlMs: number;
+  /** A session ends after this long without a request, and this long after it began. */
+  sessionIdleMs: number;
+  sessionAbsoluteMs: number;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +118,10 @@ export function loadConfig(env: Env): Config {
   const port = integer(env, 'SERVER_PORT', 3000, 0, 65535);
   const idpTimeoutMs = integer(env, 'IDP_TIMEOUT_MS', 10_000, 100, 120_000);
   const trustProxy = read(env, 'TRUST_PROXY') === 'true';
+  const minute = 60_000;
+  const transactionTtlMs = integer(env, 'TRANSACTION_TTL_MS', 10 * minute, 1000, 24 * 60 * minute);
+  const sessionIdleMs = integer(env, 'SESSION_IDLE_TIMEOUT_MS', 30 * minute, 1000, 7 * 24 * 60 * minute);
+  const sessionAbsoluteMs = integer(env, 'SESSION_ABSOLUTE_TIMEOUT_MS', 8 * 60 * minute, 1000, 30 * 24 * 60 * minute);
 
   const useEmulator = read(env, FLOW_VARIABLES.signUpSignIn) === undefined;
   if (useEmulator && production) {
@@ -174,5 +183,8 @@ export function loadConfig(env: Env): Config {
     idpTimeoutMs,
     trustProxy,
     flowView: !production && read(env, 'FLOW_VIEW') !== 'off',
+    transactionTtlMs,
+    sessionIdleMs,
+    sessionAbsoluteMs,
   };
 }

@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import type { AnyActorRef, Snapshot, StateValue } from 'xstate';
 import { sessionMachine } from '../../machines/session.ts';
-import type { Problem, SessionContext, SessionEvent, User } from '../../machines/session.ts';
+import type { CallbackParams, Problem, SessionContext, SessionEvent, User } from '../../machines/session.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Logger } from '../log.ts';
 
@@ -18,13 +18,20 @@ interface Reply {
 
 export interface DispatchOptions {
   identity: Identity;
+  now: () => number;
+  /** A session older than this ends (its idle timeout is the store's maxAge). */
+  sessionAbsoluteMs: number;
+  sessionCookie: string;
   logoutEndpoint: string;
   /** Longest wait for the machine to settle; a safety net above the identity provider timeout. */
   settleTimeoutMs: number;
   log: Logger;
 }
 
-export type Dispatch = (ctx: Context, event: SessionEvent) => Promise<void>;
+/** What a route sends: the bridge dates callbacks itself. */
+export type RequestEvent = Exclude<SessionEvent, { type: 'CALLBACK' } | { type: 'EXPIRE' }> | { type: 'CALLBACK'; params: CallbackParams };
+
+export type Dispatch = (ctx: Context, event: RequestEvent) => Promise<void>;
 
 const timedOut: Problem = {
   status: 504,
@@ -32,7 +39,7 @@ const timedOut: Problem = {
   detail: 'We stopped waiting for the identity provider. Please try again in a moment.',
 };
 
-export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log }: DispatchOptions): Dispatch {
+export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie, logoutEndpoint, settleTimeoutMs, log }: DispatchOptions): Dispatch {
   const replies = new WeakMap<AnyActorRef, Reply>();
   const replyOf = (self: AnyActorRef) => replies.get(self)!;
 
@@ -78,12 +85,28 @@ export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log 
     return createActor(machine);
   }
 
-  return async function dispatch(ctx, event) {
-    const actor = restore(ctx);
+  /** A browser whose session ended by timeout: its cookie came back, its session did not (idle, the
+   *  store let it go) or is too old (absolute). Forgets what it held; true when that happened. */
+  async function expire(ctx: Context): Promise<boolean> {
+    if (!ctx.cookies.get(sessionCookie)) return false;
+    const startedAt = ctx.session?.startedAt as number | undefined;
+    if (startedAt !== undefined && now() - startedAt <= sessionAbsoluteMs) return false;
+    const user = (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user;
+    if (user) await identity.forget(user.accountId).catch(() => 0);
+    log.info({ msg: 'session expired', absolute: startedAt !== undefined });
+    ctx.session = null;
+    return true;
+  }
+
+  return async function dispatch(ctx, requested) {
+    const expired = await expire(ctx);
+    const actor = expired ? createActor(machine) : restore(ctx);
     const reply: Reply = {};
     replies.set(actor, reply);
     actor.start();
     const from = stateName(actor.getSnapshot().value);
+    if (expired) actor.send({ type: 'EXPIRE' });
+    const event: SessionEvent = requested.type === 'CALLBACK' ? { ...requested, at: now() } : requested;
     actor.send(event);
     try {
       await waitFor(actor, (s) => !s.hasTag('busy'), { timeout: settleTimeoutMs });
@@ -108,8 +131,10 @@ export function createDispatch({ identity, logoutEndpoint, settleTimeoutMs, log 
       // Nothing worth keeping: no store entry and no cookie for a visitor who only looks.
       if (ctx.session?.machine) ctx.session = null;
     } else {
-      ctx.session!.machine = persisted;
-      if (reply.renewSession) await ctx.session!.regenerate();
+      if (!ctx.session) ctx.session = {};
+      ctx.session.startedAt ??= now();
+      ctx.session.machine = persisted;
+      if (reply.renewSession) await ctx.session.regenerate();
     }
 
     if (reply.redirect) return ctx.redirect(reply.redirect);

@@ -34,7 +34,8 @@ interface UserFlowClient {
 const SCOPES: string[] = [];
 const random = () => randomBytes(32).toString('base64url');
 
-export function createIdentity(config: Config): Identity {
+/** `now`: the clock that dates transactions (the bridge's, so that expiry is measured on one clock). */
+export function createIdentity(config: Config, now: () => number = Date.now): Identity {
   const network = createNetworkClient(config.idpTimeoutMs);
   const pkce = new CryptoProvider();
   const clients = new Map<Flow, Promise<UserFlowClient>>();
@@ -80,7 +81,15 @@ export function createIdentity(config: Config): Identity {
     async authorize(flow) {
       const { msal } = await client(flow);
       const { verifier, challenge } = await pkce.generatePkceCodes();
-      const transaction: Transaction = { flow, state: random(), nonce: random(), codeVerifier: verifier, startedAt: Date.now() };
+      const startedAt = now();
+      const transaction: Transaction = {
+        flow,
+        state: random(),
+        nonce: random(),
+        codeVerifier: verifier,
+        startedAt,
+        expiresAt: startedAt + config.transactionTtlMs,
+      };
       try {
         const url = await msal.getAuthCodeUrl({
           scopes: SCOPES,

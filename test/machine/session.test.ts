@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import type { AnyActorRef, Snapshot } from 'xstate';
-import { CANCELLED_NOTICE, sessionMachine } from '../../machines/session.ts';
+import { CANCELLED_NOTICE, EXPIRED_NOTICE, sessionMachine } from '../../machines/session.ts';
 import type { AuthorizationStart, CallbackParams, Flow, Problem, SessionEvent, Transaction, User } from '../../machines/session.ts';
 
 interface Answer {
@@ -33,7 +33,7 @@ function world(options: { authorizeFails?: Problem; redeemFails?: Problem; user?
         if (options.authorizeFails) throw options.authorizeFails;
         counter += 1;
         const state = `state-${counter}`;
-        return { url: `https://idp.test/${input.flow}?state=${state}`, transaction: { flow: input.flow, state, nonce: `n${counter}`, codeVerifier: `v${counter}`, startedAt: 0 } };
+        return { url: `https://idp.test/${input.flow}?state=${state}`, transaction: { flow: input.flow, state, nonce: `n${counter}`, codeVerifier: `v${counter}`, startedAt: 0, expiresAt: 600_000 } };
       }),
       redeem: fromPromise<User, { transaction: Transaction; params: CallbackParams }>(async () => {
         if (options.redeemFails) throw options.redeemFails;
@@ -58,9 +58,10 @@ function world(options: { authorizeFails?: Problem; redeemFails?: Problem; user?
   return { request };
 }
 
-const callback = (params: Record<string, string>): SessionEvent => ({
+const callback = (params: Record<string, string>, at = 1_000): SessionEvent => ({
   type: 'CALLBACK',
   params: { state: params.state, code: params.code, error: params.error, errorDescription: params.error_description },
+  at,
 });
 
 async function signedIn(w = world()) {
@@ -261,6 +262,25 @@ describe('session machine', () => {
     expect(answer.ended).toEqual(alice);
     expect(state).toBe('signedOut');
     expect(context).toEqual({ user: null, transaction: null, notice: null });
+  });
+
+  it('a callback after the transaction expired is refused, the transaction dropped', async () => {
+    const w = world();
+    await w.request({ type: 'SIGN_IN' });
+    const late = await w.request(callback({ state: 'state-1', code: 'c' }, 600_001));
+    expect(late.answer.problem).toMatchObject({ status: 400, title: 'This sign-in took too long' });
+    expect(late.state).toBe('signedOut');
+    expect(late.context.transaction).toBeNull();
+    expect((await w.request(callback({ state: 'state-1', code: 'c' }, 1_000))).answer.problem?.status).toBe(400);
+  });
+
+  it('an expired session forgets the user and the transaction and says so once', async () => {
+    const w = await signedIn();
+    await w.request({ type: 'EDIT_PROFILE' });
+    const { state, context } = await w.request({ type: 'EXPIRE' });
+    expect(state).toBe('signedOut');
+    expect(context).toEqual({ user: null, transaction: null, notice: EXPIRED_NOTICE });
+    expect((await w.request({ type: 'SHOW' })).context.notice).toBeNull();
   });
 
   it('sign-in while signed in goes home', async () => {

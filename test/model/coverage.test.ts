@@ -18,14 +18,16 @@ describe('transitions, read from the definition', () => {
     const keys = transitionsOf(sessionMachine).map((t) => t.key);
     expect(keys).toEqual(expect.arrayContaining([
       '(machine): SIGN_OUT -> signedOut',
+      '(machine): EXPIRE -> signedOut',
       'signedOut: SIGN_IN -> userFlow.authorizing',
       'signedOut: SHOW -> (stays)',
       'userFlow: CALLBACK #0 [stateMatches] -> answering',
       'userFlow: CALLBACK #1 [else] -> (stays)',
       'userFlow.editingProfile.starting: done: authorize -> userFlow.editingProfile.awaitingCallback',
       'userFlow.editingProfile.starting: error: authorize -> returning',
-      'answering: [always] #0 [forgotPassword] -> userFlow.resettingPassword',
-      'answering: [always] #4 [else] -> returning',
+      'answering: [always] #0 [transactionExpired] -> returning',
+      'answering: [always] #1 [forgotPassword] -> userFlow.resettingPassword',
+      'answering: [always] #5 [else] -> returning',
       'redeeming: error: redeem -> returning',
       'returning: [always] #0 [hasUser] -> signedIn',
     ]));

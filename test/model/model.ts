@@ -22,7 +22,10 @@ export type Act =
    * while the emulator spoils the ID token. ERROR and NO_CODE are answers to this transaction that
    * carry an IdP error, or nothing; FORGED is a callback the app never asked for.
    */
-  | { type: `CALLBACK_${'CODE' | 'SIGN_UP' | 'CANCEL' | 'FORGOT' | 'SPOILT' | 'ERROR' | 'NO_CODE' | 'FORGED'}` };
+  | { type: `CALLBACK_${'CODE' | 'SIGN_UP' | 'CANCEL' | 'FORGOT' | 'SPOILT' | 'ERROR' | 'NO_CODE' | 'FORGED'}` }
+  /** LATE completes the flow after its transaction expired; SESSION_EXPIRES visits home after the
+   *  session's absolute timeout. Both move the app's clock for that one act. */
+  | { type: 'CALLBACK_LATE' | 'SESSION_EXPIRES' };
 
 export type IdpPage = 'sign-in' | 'profile' | 'reset' | 'sign-in-first';
 
@@ -96,7 +99,7 @@ const withEffects = (machine: AnyStateMachine): AnyStateMachine =>
     actors: {
       authorize: instant<AuthorizationStart, { flow: Flow }>(({ flow }) => {
         if (active().fate.authorizeFails) throw unavailable('the model cut the identity provider');
-        const transaction: Transaction = { flow, state: `state-${flow}`, nonce: 'nonce', codeVerifier: 'verifier', startedAt: 0 };
+        const transaction: Transaction = { flow, state: `state-${flow}`, nonce: 'nonce', codeVerifier: 'verifier', startedAt: 0, expiresAt: ON_TIME };
         return { url: `https://idp.invalid/${flow}`, transaction };
       }),
       redeem: instant<User, { transaction: Transaction; params: CallbackParams }>(() => {
@@ -141,10 +144,18 @@ export function idpPage(flow: Flow, sso: boolean): IdpPage {
   return 'sign-in';
 }
 
-const callback = (transaction: Transaction | null, params: Omit<CallbackParams, 'state'>): SessionEvent => {
+// The model's clock: every callback arrives at ON_TIME, a late one after it.
+const ON_TIME = 0;
+const LATE = ON_TIME + 1;
+
+const callback = (transaction: Transaction | null, params: Omit<CallbackParams, 'state'>, at = ON_TIME): SessionEvent => {
   if (!transaction) throw new Error('no open transaction to answer');
-  return { type: 'CALLBACK', params: { state: transaction.state, ...params } };
+  return { type: 'CALLBACK', params: { state: transaction.state, ...params }, at };
 };
+
+/** Nothing worth keeping: the app stores no session and the browser holds no cookie. */
+const pristine = ({ value, context }: Persisted) =>
+  value === 'signedOut' && context.user === null && context.transaction === null && context.notice === null;
 
 /** One act of the person, with every redirect followed, as the model predicts it. */
 export function step(machine: AnyStateMachine, world: World, act: Act): Outcome {
@@ -194,7 +205,16 @@ export function step(machine: AnyStateMachine, world: World, act: Act): Outcome 
     case 'CALLBACK_FORGOT': view = follow(send(callback(open, { error: 'access_denied', errorDescription: FORGOT_PASSWORD }))); break;
     case 'CALLBACK_ERROR': view = follow(send(callback(open, { error: 'server_error', errorDescription: IDP_ERROR }))); break;
     case 'CALLBACK_NO_CODE': view = follow(send(callback(open, {}))); break;
-    case 'CALLBACK_FORGED': view = follow(send({ type: 'CALLBACK', params: { state: 'forged-state', code: 'forged-code' } })); break;
+    case 'CALLBACK_FORGED': view = follow(send({ type: 'CALLBACK', params: { state: 'forged-state', code: 'forged-code' }, at: ON_TIME })); break;
+    case 'CALLBACK_LATE':
+      sso = true;
+      view = follow(send(callback(open, { code: 'code' }, LATE)));
+      break;
+    case 'SESSION_EXPIRES':
+      session = initialWorld(machine).session; // the bridge starts from nothing...
+      send({ type: 'EXPIRE' }); // ...says so...
+      view = follow(send({ type: 'SHOW' })); // ...and then handles the visit
+      break;
   }
   return { ...out, world: { session, sso }, view };
 }
@@ -206,9 +226,9 @@ function authorizes(machine: AnyStateMachine, world: World, button: Button): boo
 }
 
 const AT_PAGE: Record<IdpPage, Act['type'][]> = {
-  'sign-in': ['CALLBACK_CODE', 'CALLBACK_SIGN_UP', 'CALLBACK_CANCEL', 'CALLBACK_FORGOT', 'CALLBACK_SPOILT'],
-  profile: ['CALLBACK_CODE', 'CALLBACK_CANCEL', 'CALLBACK_SPOILT'],
-  reset: ['CALLBACK_CODE', 'CALLBACK_CANCEL', 'CALLBACK_SPOILT'],
+  'sign-in': ['CALLBACK_CODE', 'CALLBACK_SIGN_UP', 'CALLBACK_CANCEL', 'CALLBACK_FORGOT', 'CALLBACK_SPOILT', 'CALLBACK_LATE'],
+  profile: ['CALLBACK_CODE', 'CALLBACK_CANCEL', 'CALLBACK_SPOILT', 'CALLBACK_LATE'],
+  reset: ['CALLBACK_CODE', 'CALLBACK_CANCEL', 'CALLBACK_SPOILT', 'CALLBACK_LATE'],
   'sign-in-first': [],
 };
 
@@ -216,6 +236,7 @@ const AT_PAGE: Record<IdpPage, Act['type'][]> = {
 export function actsFrom(machine: AnyStateMachine, world: World): Act[] {
   const acts: Act[] = (['VISIT_HOME', ...BUTTONS, 'SIGN_OUT', 'CALLBACK_FORGED'] as const).map((type) => ({ type }));
   for (const button of BUTTONS) if (authorizes(machine, world, button)) acts.push({ type: 'AUTHORIZE_FAILS', button });
+  if (!pristine(world.session)) acts.push({ type: 'SESSION_EXPIRES' });
   const open = world.session.context.transaction;
   if (open) {
     for (const type of AT_PAGE[idpPage(open.flow, world.sso)]) acts.push({ type } as Act);

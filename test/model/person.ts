@@ -81,6 +81,14 @@ export class Person {
       case 'CALLBACK_NO_CODE':
         await this.callback({ state: this.openState() });
         break;
+      case 'CALLBACK_LATE':
+        await this.backAtIdp();
+        // No rename: the app refuses the late answer, so the name it shows must stay as it was.
+        await this.stack.later(this.stack.config.transactionTtlMs + 1000, () => this.complete(false));
+        break;
+      case 'SESSION_EXPIRES':
+        await this.stack.later(this.stack.config.sessionAbsoluteMs + 1000, () => this.browser.get(`${appOrigin}/`));
+        break;
       case 'CALLBACK_FORGED':
         if (forged) await this.browser.get(forged);
         else await this.callback({ state: randomUUID(), code: randomUUID() });

@@ -33,7 +33,7 @@ const ran = { runs: 0, acts: 0, together: 0, kinds: new Set<string>() };
 interface Move { who: number; pick: number; replayOf: number | null }
 
 /** IdP faults are switched for the whole emulator, so they are left out when two people act at once. */
-const GLOBAL_FAULTS = new Set(['AUTHORIZE_FAILS', 'CALLBACK_SPOILT']);
+const GLOBAL_FAULTS = new Set(['AUTHORIZE_FAILS', 'CALLBACK_SPOILT', 'CALLBACK_LATE', 'SESSION_EXPIRES']);
 
 /** One person acts, or two different people at the same time. */
 class Turn implements fc.AsyncCommand<Model, Real> {

@@ -13,6 +13,8 @@ import { startStack, type Stack } from '../support/stack.ts';
 import type { Persisted } from './model.ts';
 
 export interface ModelStack extends Stack {
+  /** Runs `act` with the app's clock moved `ms` ahead (as if that much time had passed), then puts it back. */
+  later<T>(ms: number, act: () => Promise<T>): Promise<T>;
   /** Makes the app's identity provider unreachable, or reachable again. */
   outage(on: boolean): void;
   /** The browser's session cookie, if it has one. */
@@ -36,34 +38,44 @@ async function hangingUp(): Promise<{ origin: string; close(): Promise<void> }> 
  * fail. An outage therefore sends the app's identity calls to the same code configured for an
  * authority that hangs up: the app fails as it does when B2C is down.
  */
-function switchableIdentity(config: Config, deadOrigin: string) {
-  const live = createIdentity(config);
+function switchableIdentity(config: Config, deadOrigin: string, now: () => number) {
+  const live = createIdentity(config, now);
   const emulatorOrigin = new URL(config.flows.signUpSignIn.authority).origin;
   const flows = Object.fromEntries(Object.entries(config.flows).map(([flow, f]) => [flow, { ...f, authority: f.authority.replace(emulatorOrigin, deadOrigin) }]));
-  const dead = createIdentity({ ...config, flows: flows as Record<Flow, Config['flows'][Flow]>, authorityDomain: new URL(deadOrigin).host });
+  const dead = createIdentity({ ...config, flows: flows as Record<Flow, Config['flows'][Flow]>, authorityDomain: new URL(deadOrigin).host }, now);
   let down = false;
-  const now = () => (down ? dead : live);
+  const current = () => (down ? dead : live);
   const identity: Identity = {
-    authorize: (flow) => now().authorize(flow),
-    redeem: (transaction, params) => now().redeem(transaction, params),
-    forget: (account) => now().forget(account),
+    authorize: (flow) => current().authorize(flow),
+    redeem: (transaction, params) => current().redeem(transaction, params),
+    forget: (account) => current().forget(account),
   };
   return { identity, outage: (on: boolean) => void (down = on) };
 }
 
 export async function startModelStack(): Promise<ModelStack> {
-  const store = new MemoryStore();
+  let skipped = 0;
+  const now = () => Date.now() + skipped;
+  const store = new MemoryStore(now);
   const dead = await hangingUp();
   let outage: (on: boolean) => void = () => {};
   const stack = await startStack({ IDP_TIMEOUT_MS: '2000' }, (config) => {
-    const switchable = switchableIdentity(config, dead.origin);
+    const switchable = switchableIdentity(config, dead.origin, now);
     outage = switchable.outage;
-    return { store, identity: switchable.identity, log: createLogger('silent') };
+    return { store, identity: switchable.identity, log: createLogger('silent'), now };
   });
   const closeStack = stack.close;
   return Object.assign(stack, {
     close: () => Promise.all([closeStack(), dead.close()]).then(() => {}),
     outage: (on: boolean) => outage(on),
+    async later<T>(ms: number, act: () => Promise<T>): Promise<T> {
+      skipped = ms;
+      try {
+        return await act();
+      } finally {
+        skipped = 0;
+      }
+    },
     sessionId: (browser: Browser) => browser.jar.matching(new URL(stack.appOrigin)).find((c) => c.name === 'b2c.sid')?.value,
     stored: async (id: string | undefined) => (id ? ((await store.get(id)) as { machine?: Persisted } | undefined) : undefined),
   });
