@@ -15,3 +15,8 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
   };
   return { info: at('info'), warn: at('warn'), error: at('error') };
 }
+
+/** A promise nobody awaited must not take every user's session down with the process. */
+export function keepServingOnUnhandledRejection(log: Logger): void {
+  process.on('unhandledRejection', (reason) => log.error({ msg: 'unhandled rejection', error: (reason as Error)?.name ?? typeof reason }));
+}

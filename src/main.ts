@@ -2,6 +2,7 @@
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
+import { createLogger, keepServingOnUnhandledRejection } from './log.ts';
 import { startEmulator, type Emulator } from './emulator/index.ts';
 
 loadDotenv({ quiet: true });
@@ -45,10 +46,7 @@ server.on('error', (error: NodeJS.ErrnoException) => {
   process.exit(1);
 });
 
-// A promise nobody awaited must not take every user's session down with the process.
-process.on('unhandledRejection', (reason) => {
-  console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', msg: 'unhandled rejection', error: (reason as Error)?.name ?? typeof reason }));
-});
+keepServingOnUnhandledRejection(createLogger());
 
 let stopping = false;
 async function shutdown(signal: string) {

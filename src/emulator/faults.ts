@@ -15,6 +15,8 @@ export interface FaultSwitches {
   tokenEndpoint: TokenEndpointFault;
   /** Spoils the ID token of every successful token response in one way; null for honest tokens. */
   idToken: IdTokenFault | null;
+  /** 'error500': the keys endpoint (JWKS) answers 500. */
+  keysEndpoint: 'ok' | 'error500';
   /** A new key signs from now on and the keys endpoint serves only it. Not undone by reset(). */
   rotateSigningKey(): Promise<void>;
   /** Switches every fault off. */
@@ -24,6 +26,7 @@ export interface FaultSwitches {
 export class Faults implements FaultSwitches {
   tokenEndpoint: TokenEndpointFault = 'ok';
   idToken: IdTokenFault | null = null;
+  keysEndpoint: 'ok' | 'error500' = 'ok';
 
   constructor(private readonly rotate: () => Promise<void>) {}
 
@@ -32,6 +35,7 @@ export class Faults implements FaultSwitches {
   reset(): void {
     this.tokenEndpoint = 'ok';
     this.idToken = null;
+    this.keysEndpoint = 'ok';
   }
 }
 

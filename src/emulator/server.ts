@@ -75,6 +75,11 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   app.use(async (ctx, next) => {
     const found = matchAuthority(tenant, ctx.path);
     if (found?.rest === ROUTES.end_session && ctx.method === 'GET') return logout(ctx, found.flow);
+    if (found?.rest === ROUTES.jwks && rt.faults.keysEndpoint === 'error500') {
+      ctx.status = 500;
+      ctx.body = { error: 'server_error', error_description: 'The emulator was told to fail (keysEndpoint fault).' };
+      return;
+    }
     return next();
   });
   app.use(mountProvider(tenant, () => live().handle));

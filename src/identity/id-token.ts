@@ -17,6 +17,18 @@ export interface IdTokenVerifier {
 
 const CLOCK_SKEW_SECONDS = 120;
 
+const REFUSALS = new Set([
+  'ERR_JWT_CLAIM_VALIDATION_FAILED',
+  'ERR_JWT_EXPIRED',
+  'ERR_JWT_INVALID',
+  'ERR_JWS_INVALID',
+  'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+  'ERR_JOSE_ALG_NOT_ALLOWED',
+  'ERR_JOSE_NOT_SUPPORTED',
+  'ERR_JWKS_NO_MATCHING_KEY',
+  'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
+]);
+
 export function createIdTokenVerifier(metadata: { issuer: string; jwks_uri: string }, timeoutMs: number): IdTokenVerifier {
   // Cached by jose; fetched again when a token names an unknown key (key rotation). No cooldown
   // between fetches: tokens come from the provider's own token endpoint, not from strangers, and a
@@ -33,10 +45,9 @@ export function createIdTokenVerifier(metadata: { issuer: string; jwks_uri: stri
           requiredClaims: ['sub', 'iat', 'exp'],
         }));
       } catch (error) {
-        if (error instanceof errors.JWKSTimeout || (error as Error).name === 'TypeError') {
-          throw unavailable(`ID token keys: ${(error as Error).message}`);
-        }
-        throw tokenRejected(`ID token: ${(error as { code?: string }).code ?? (error as Error).message}`);
+        // A token that fails a check is refused; keys that cannot be had mean the provider is down.
+        if (error instanceof errors.JOSEError && REFUSALS.has(error.code)) throw tokenRejected(`ID token: ${error.code}`);
+        throw unavailable(`ID token keys: ${(error as { code?: string }).code ?? (error as Error).name}`);
       }
       if (payload.nonce !== expected.nonce) throw tokenRejected('ID token: nonce mismatch');
       const flow = String(payload.tfp ?? payload.acr ?? '');
