@@ -135,6 +135,23 @@ describe('callbacks the app did not ask for', () => {
   });
 });
 
+describe('a session cookie the app did not sign', () => {
+  it('is ignored: a signed-in session id with a forged or missing signature shows the visitor page', async () => {
+    const browser = await atSignInPage();
+    await signInAsDemo(browser);
+    const sid = browser.jar.matching(new URL(stack.appOrigin)).find((c) => c.name === 'b2c.sid')!.value;
+    const sig = browser.jar.matching(new URL(stack.appOrigin)).find((c) => c.name === 'b2c.sid.sig')!.value;
+    const page = (cookie: string) => fetch(stack.appOrigin, { headers: { cookie } }).then((r) => r.text());
+    expect(await page(`b2c.sid=${sid}; b2c.sid.sig=${sig}`)).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+    for (const forged of [`${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`, sig.slice(1), '']) {
+      const html = await page(`b2c.sid=${sid}; b2c.sid.sig=${forged}`);
+      expect(html).not.toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+      expect(html).toContain('Please sign-in');
+    }
+    expect(await page(`b2c.sid=${sid}`)).toContain('Please sign-in');
+  });
+});
+
 describe('one browser, two requests at once', () => {
   // Both restore the same snapshot and race; the winner's session id is renewed, so the loser's
   // save lands on the abandoned id and cannot undo the sign-in.
