@@ -245,6 +245,26 @@ describe('headers', () => {
     expect(response.headers['x-content-type-options']).toBe('nosniff');
   });
 
+  it('keep every page and redirect out of caches, and let assets be cached', async () => {
+    const browser = await atSignInPage();
+    await signInAsDemo(browser);
+    const cookie = browser.jar.header(new URL(stack.appOrigin), { crossSite: false, method: 'GET' });
+    for (const [path, headers, status] of [
+      ['/', {}, 200],
+      ['/', { cookie }, 200],
+      ['/signin', {}, 302],
+      ['/profile', { cookie }, 302],
+      ['/redirect?code=a&state=b', {}, 400],
+      ['/nowhere', {}, 404],
+    ] as const) {
+      const response = await fetch(`${stack.appOrigin}${path}`, { headers, redirect: 'manual' });
+      expect(response.status, path).toBe(status);
+      expect(response.headers.get('cache-control'), path).toBe('no-store');
+    }
+    const css = await fetch(`${stack.appOrigin}/assets/bootstrap.min.css`);
+    expect(css.headers.get('cache-control')).toBe('public, max-age=86400');
+  });
+
   it('keep the callback URL out of Referer headers', async () => {
     const response = await request(stack.appOrigin).get('/redirect?code=a&state=b').expect(400);
     expect(response.headers['referrer-policy']).toBe('no-referrer');
