@@ -12,6 +12,7 @@ it('gives a 43-character verifier of unreserved characters and its S256 challeng
 it('never repeats a value, within one request or across requests', () => {
   const seen = new Set<string>();
   for (let i = 0; i < 1000; i += 1) {
+    // 1000 requests: the random pool is refilled several times on the way.
     const { state, nonce, verifier } = authorizationSecrets();
     for (const value of [state, nonce, verifier]) {
       expect(value).toMatch(/^[\w-]{43}$/);
