@@ -5,6 +5,7 @@ import session from 'koa-session';
 import views from 'koa-views';
 import nunjucks from 'nunjucks';
 import type { Config } from './config.ts';
+import { CookieKeys } from './http/cookie-keys.ts';
 import { requestLog } from './http/request-log.ts';
 import { createRouter } from './http/routes.ts';
 import { flowView, recordEvents } from './flow/view.ts';
@@ -40,7 +41,8 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   const store = deps.store ?? new MemoryStore(now);
   const identity = deps.identity ?? createIdentity(config, now);
 
-  const app = new Koa({ keys: [config.sessionSecret], proxy: config.trustProxy });
+  const app = new Koa({ proxy: config.trustProxy });
+  app.keys = new CookieKeys([config.sessionSecret]);
   app.silent = true; // errors are logged by the boundary below, without request data
 
   app.use(requestLog(log));

@@ -1,4 +1,6 @@
-// Headers every answer carries: no inline script or style, no framing, no sniffing, no referrer.
+// Headers every answer carries: no inline script or style, no framing, no sniffing, no referrer,
+// and no storing in any cache: pages and redirects depend on the session (a greeting, a Set-Cookie,
+// a one-time notice, the sign-in URL with its state). Static assets replace Cache-Control.
 import type { Middleware } from 'koa';
 
 const CSP = [
@@ -19,6 +21,7 @@ export function securityHeaders(): Middleware {
     ctx.set('X-Frame-Options', 'DENY');
     ctx.set('Referrer-Policy', 'no-referrer');
     ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+    ctx.set('Cache-Control', 'no-store');
     if (ctx.secure) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     await next();
   };

@@ -108,15 +108,21 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     if (expired) actor.send({ type: 'EXPIRE' });
     const event: SessionEvent = requested.type === 'CALLBACK' ? { ...requested, at: now() } : requested;
     actor.send(event);
-    try {
-      await waitFor(actor, (s) => !s.hasTag('busy'), { timeout: settleTimeoutMs });
-    } catch {
-      actor.stop();
-      log.warn({ msg: 'machine did not settle', event: event.type, from });
-      return renderProblem(ctx, timedOut, (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user);
+    // Most events settle within send(): only a `busy` state (an identity call) needs waiting for,
+    // and waitFor would cost a timer, a subscription and a promise on every request.
+    if (actor.getSnapshot().hasTag('busy')) {
+      try {
+        await waitFor(actor, (s) => !s.hasTag('busy'), { timeout: settleTimeoutMs });
+      } catch {
+        actor.stop();
+        log.warn({ msg: 'machine did not settle', event: event.type, from });
+        return renderProblem(ctx, timedOut, (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user);
+      }
     }
     const snapshot = actor.getSnapshot();
-    const persisted = actor.getPersistedSnapshot(); // before stop(), which would mark it stopped
+    const pristine = isPristine(snapshot.value, snapshot.context);
+    // Persisted before stop(), which would mark it stopped; not at all when nothing is kept.
+    const persisted = pristine ? undefined : actor.getPersistedSnapshot();
     actor.stop();
     ctx.state.transition = { event: event.type, from, to: stateName(snapshot.value) };
 
@@ -127,7 +133,7 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
       return ctx.redirect(logoutEndpoint);
     }
 
-    if (isPristine(snapshot.value, snapshot.context)) {
+    if (pristine) {
       // Nothing worth keeping: no store entry and no cookie for a visitor who only looks.
       if (ctx.session?.machine) ctx.session = null;
     } else {

@@ -135,6 +135,23 @@ describe('callbacks the app did not ask for', () => {
   });
 });
 
+describe('a session cookie the app did not sign', () => {
+  it('is ignored: a signed-in session id with a forged or missing signature shows the visitor page', async () => {
+    const browser = await atSignInPage();
+    await signInAsDemo(browser);
+    const sid = browser.jar.matching(new URL(stack.appOrigin)).find((c) => c.name === 'b2c.sid')!.value;
+    const sig = browser.jar.matching(new URL(stack.appOrigin)).find((c) => c.name === 'b2c.sid.sig')!.value;
+    const page = (cookie: string) => fetch(stack.appOrigin, { headers: { cookie } }).then((r) => r.text());
+    expect(await page(`b2c.sid=${sid}; b2c.sid.sig=${sig}`)).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+    for (const forged of [`${sig.slice(0, -1)}${sig.endsWith('A') ? 'B' : 'A'}`, sig.slice(1), '']) {
+      const html = await page(`b2c.sid=${sid}; b2c.sid.sig=${forged}`);
+      expect(html).not.toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+      expect(html).toContain('Please sign-in');
+    }
+    expect(await page(`b2c.sid=${sid}`)).toContain('Please sign-in');
+  });
+});
+
 describe('one browser, two requests at once', () => {
   // Both restore the same snapshot and race; the winner's session id is renewed, so the loser's
   // save lands on the abandoned id and cannot undo the sign-in.
@@ -226,6 +243,26 @@ describe('headers', () => {
     expect(response.headers['content-security-policy']).toMatch(/script-src 'self'/);
     expect(response.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
     expect(response.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('keep every page and redirect out of caches, and let assets be cached', async () => {
+    const browser = await atSignInPage();
+    await signInAsDemo(browser);
+    const cookie = browser.jar.header(new URL(stack.appOrigin), { crossSite: false, method: 'GET' });
+    for (const [path, headers, status] of [
+      ['/', {}, 200],
+      ['/', { cookie }, 200],
+      ['/signin', {}, 302],
+      ['/profile', { cookie }, 302],
+      ['/redirect?code=a&state=b', {}, 400],
+      ['/nowhere', {}, 404],
+    ] as const) {
+      const response = await fetch(`${stack.appOrigin}${path}`, { headers, redirect: 'manual' });
+      expect(response.status, path).toBe(status);
+      expect(response.headers.get('cache-control'), path).toBe('no-store');
+    }
+    const css = await fetch(`${stack.appOrigin}/assets/bootstrap.min.css`);
+    expect(css.headers.get('cache-control')).toBe('public, max-age=86400');
   });
 
   it('keep the callback URL out of Referer headers', async () => {
