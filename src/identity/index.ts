@@ -1,10 +1,11 @@
 // Everything OAuth: one MSAL client per user flow, the authorization request (state, nonce, PKCE),
 // code redemption and the ID-token checks. Nothing outside this folder touches MSAL.
-import { createHash, randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync, randomUUID } from 'node:crypto';
 import { ConfidentialClientApplication, LogLevel, ServerError } from '@azure/msal-node';
 import type { AuthenticationResult, Configuration } from '@azure/msal-node';
 import type { Config } from '../config.ts';
 import type { AuthorizationStart, CallbackParams, Flow, Transaction, User } from '../../machines/session.ts';
+import { authorizationUrlTemplate, type MakeUrl } from './authorize-url.ts';
 import { createIdTokenVerifier, type IdTokenVerifier } from './id-token.ts';
 import { createNetworkClient, getJson } from './network.ts';
 import { IdentityProblem, codeRejected, tokenRejected, unavailable } from './problems.ts';
@@ -27,6 +28,8 @@ interface OpenIdMetadata {
 
 interface UserFlowClient {
   msal: ConfidentialClientApplication;
+  /** MSAL's authorization URL for this flow, filled in per request. */
+  authorizationUrl: MakeUrl;
   idTokens: IdTokenVerifier;
 }
 
@@ -83,7 +86,11 @@ export function createIdentity(config: Config, now: () => number = Date.now): Id
         loggerOptions: { logLevel: LogLevel.Warning, piiLoggingEnabled: false, loggerCallback: () => {} },
       },
     };
-    return { msal: new ConfidentialClientApplication(msalConfig), idTokens: createIdTokenVerifier(metadata, config.idpTimeoutMs) };
+    const msal = new ConfidentialClientApplication(msalConfig);
+    const { url: authorizationUrl } = await authorizationUrlTemplate((values) =>
+      msal.getAuthCodeUrl({ scopes: SCOPES, redirectUri: config.redirectUri, codeChallengeMethod: 'S256', ...values }),
+    );
+    return { msal, authorizationUrl, idTokens: createIdTokenVerifier(metadata, config.idpTimeoutMs) };
   }
 
   /** Built once per flow; a failed build is forgotten so that the next request tries again. */
@@ -101,7 +108,7 @@ export function createIdentity(config: Config, now: () => number = Date.now): Id
 
   return {
     async authorize(flow) {
-      const { msal } = await client(flow);
+      const { authorizationUrl } = await client(flow);
       const { state, nonce, verifier, challenge } = authorizationSecrets();
       const startedAt = now();
       const transaction: Transaction = {
@@ -113,14 +120,8 @@ export function createIdentity(config: Config, now: () => number = Date.now): Id
         expiresAt: startedAt + config.transactionTtlMs,
       };
       try {
-        const url = await msal.getAuthCodeUrl({
-          scopes: SCOPES,
-          redirectUri: config.redirectUri,
-          state: transaction.state,
-          nonce: transaction.nonce,
-          codeChallenge: challenge,
-          codeChallengeMethod: 'S256',
-        });
+        // MSAL's client-request-id: a fresh one per request, as MSAL makes when given none.
+        const url = await authorizationUrl({ state, nonce, codeChallenge: challenge, correlationId: randomUUID() });
         return { url, transaction };
       } catch (error) {
         throw asProblem(error);
