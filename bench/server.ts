@@ -20,6 +20,8 @@ export interface Ready {
 }
 
 const send = (message: unknown) => process.send!(message);
+// Never outlive the benchmark, whatever stopped it (the app's emulator then stops with this process).
+process.on('disconnect', () => process.exit(0));
 const cpu = () => {
   const { user, system } = process.cpuUsage();
   return user + system;
