@@ -36,7 +36,7 @@ function nunjucksEngine() {
 }
 
 export function createApp(config: Config, deps: AppDeps = {}) {
-  const log = deps.log ?? createLogger();
+  const log = deps.log ?? createLogger(config.logLevel);
   const now = deps.now ?? Date.now;
   const store = deps.store ?? new MemoryStore(now);
   const identity = deps.identity ?? createIdentity(config, now);
@@ -45,7 +45,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   app.keys = new CookieKeys([config.sessionSecret]);
   app.silent = true; // errors are logged by the boundary below, without request data
 
-  app.use(requestLog(log));
+  app.use(requestLog(log, { trustProxy: config.trustProxy }));
   app.use(securityHeaders());
   app.use(async (ctx, next) => {
     try {

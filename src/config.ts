@@ -2,6 +2,7 @@
 // A bad value stops start-up with one line that names the variable; see ConfigError.
 import { randomBytes } from 'node:crypto';
 import type { Flow } from '../machines/session.ts';
+import type { LogLevel } from './log.ts';
 
 export interface UserFlowConfig {
   /** The authority as configured, e.g. https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_susi */
@@ -27,6 +28,8 @@ export interface Config {
   idpTimeoutMs: number;
   /** Trust X-Forwarded-* from a TLS-terminating proxy (Koa's app.proxy). */
   trustProxy: boolean;
+  /** Records below this level are dropped (LOG_LEVEL). */
+  logLevel: LogLevel;
   /** The developers' live view of the statechart at /_flow: never in production. */
   flowView: boolean;
   /** How long a started sign-in (state, nonce, PKCE) may wait for its callback. */
@@ -82,6 +85,15 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+const LOG_LEVELS = ['info', 'warn', 'error', 'silent'] as const satisfies readonly LogLevel[];
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+  return raw as T;
+}
+
 function url(name: string, raw: string, production: boolean): URL {
   let parsed: URL;
   try {
@@ -118,6 +130,7 @@ export function loadConfig(env: Env): Config {
   const port = integer(env, 'SERVER_PORT', 3000, 0, 65535);
   const idpTimeoutMs = integer(env, 'IDP_TIMEOUT_MS', 10_000, 100, 120_000);
   const trustProxy = read(env, 'TRUST_PROXY') === 'true';
+  const logLevel = oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info');
   const minute = 60_000;
   const transactionTtlMs = integer(env, 'TRANSACTION_TTL_MS', 10 * minute, 1000, 24 * 60 * minute);
   const sessionIdleMs = integer(env, 'SESSION_IDLE_TIMEOUT_MS', 30 * minute, 1000, 7 * 24 * 60 * minute);
@@ -182,6 +195,7 @@ export function loadConfig(env: Env): Config {
     emulator,
     idpTimeoutMs,
     trustProxy,
+    logLevel,
     flowView: !production && read(env, 'FLOW_VIEW') !== 'off',
     transactionTtlMs,
     sessionIdleMs,

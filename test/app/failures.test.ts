@@ -276,3 +276,17 @@ describe('headers', () => {
     expect(response.text).toContain('href="/"');
   });
 });
+
+describe('logs of failures', () => {
+  // Last in this file: the warnings of every fault above (token endpoint down, spoilt ID tokens,
+  // forged callbacks, hostile values) are read.
+  it('carry a reason, never a token, a code or an email', () => {
+    const records = stack.logs.map((line) => JSON.parse(line));
+    expect(records.some((r) => r.level === 'warn')).toBe(true);
+    const leaked = stack.logs.join('\n');
+    expect(leaked).not.toMatch(/eyJ[\w-]+\.[\w-]+\./); // a JWT
+    expect(leaked).not.toMatch(/code=|state=/);
+    expect(leaked).not.toContain(stack.emulator.demoUser.email);
+    expect(leaked).not.toContain(stack.config.clientSecret);
+  });
+});

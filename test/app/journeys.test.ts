@@ -214,15 +214,40 @@ describe('many people at once', () => {
 });
 
 describe('logs', () => {
-  it('never carry a token, a code, an email or a name', async () => {
+  it('never carry a token, a code, an email or a name, across whole journeys', async () => {
+    // Sign up, edit the profile, reset the password, cancel a flow, sign out: after every journey
+    // above, so the lines of all of them are read.
     const { browser, email } = await signUp('Loggable');
+    await browser.click('#EditProfile');
+    await browser.submit('#continue', { givenName: 'Renamed' });
+    await browser.click('#PasswordReset');
+    await browser.submit('#continue', { email, newPassword: 'Changed77', reenterPassword: 'Changed77' });
+    await browser.click('#EditProfile');
+    await browser.submit('#cancel');
+    expect(browser.text()).toContain('Hi Renamed');
+    await browser.click('a[href="/signout"]');
+    expect(browser.$('#SignIn').length).toBe(1);
+
     const leaked = stack.logs.join('\n');
-    const callback = stack.logs.map((line) => JSON.parse(line)).find((r) => r.route === '/redirect' && r.transition?.to === 'signedIn');
-    expect(callback).toMatchObject({ msg: 'request', status: 302, transition: { event: 'CALLBACK' } });
-    expect(leaked).not.toContain(email);
-    expect(leaked).not.toContain('Loggable');
+    const { demoUser } = stack.emulator;
+    for (const secret of [email, 'Loggable', 'Renamed', 'Tester', 'Secret123', 'Changed77', demoUser.email, demoUser.password, stack.config.clientSecret, stack.config.sessionSecret]) {
+      expect(leaked).not.toContain(secret);
+    }
     expect(leaked).not.toMatch(/eyJ[\w-]+\.[\w-]+\./); // a JWT
-    expect(leaked).not.toMatch(/code=/);
-    expect(browser.text()).toContain('Hi Loggable');
+    expect(leaked).not.toMatch(/code=|state=|nonce=/);
+    expect(leaked).not.toContain('@example.com');
+
+    // Every line is one record an operator can query; every request has its id, route, status,
+    // duration, and the machine's transition where the machine ran.
+    const records = stack.logs.map((line) => JSON.parse(line));
+    expect(stack.logs.every((line) => line.endsWith('\n') && !line.slice(0, -1).includes('\n'))).toBe(true);
+    for (const record of records) expect(record).toMatchObject({ level: expect.stringMatching(/^(info|warn|error)$/), time: expect.any(Number), msg: expect.any(String) });
+    const requests = records.filter((r) => r.msg === 'request');
+    for (const r of requests) expect(r).toMatchObject({ id: expect.any(String), method: expect.any(String), route: expect.any(String), status: expect.any(Number), ms: expect.any(Number) });
+    expect(new Set(requests.map((r) => r.id)).size).toBe(requests.length);
+    const routes = new Set(requests.filter((r) => r.transition).map((r) => `${r.route} ${r.transition.event}`));
+    for (const seen of ['/ SHOW', '/signin SIGN_IN', '/profile EDIT_PROFILE', '/password RESET_PASSWORD', '/signout SIGN_OUT', '/redirect CALLBACK']) expect(routes).toContain(seen);
+    const callback = requests.find((r) => r.route === '/redirect' && r.transition?.to === 'signedIn');
+    expect(callback).toMatchObject({ status: 302, transition: { event: 'CALLBACK' } });
   });
 });

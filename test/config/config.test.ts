@@ -62,10 +62,16 @@ describe('configuration', () => {
     ['RESET_PASSWORD_POLICY_AUTHORITY', 'https://contoso.b2clogin.com/B2C_1_reset', /must look like/],
     ['AUTHORITY_DOMAIN', 'https://fabrikam.b2clogin.com', /must be the host of the authorities/],
     ['IDP_TIMEOUT_MS', '5', /IDP_TIMEOUT_MS must be a whole number from 100/],
+    ['LOG_LEVEL', 'verbose', /LOG_LEVEL must be one of info, warn, error, silent/],
   ])('%s=%s is refused with a line naming it', (name, value, message) => {
     const error = failure({ ...tenant, [name]: value });
     expect(error.variable).toBe(name);
     expect(error.message).toMatch(message);
+  });
+
+  it('logs at info unless LOG_LEVEL says otherwise', () => {
+    expect(loadConfig(tenant).logLevel).toBe('info');
+    expect(loadConfig({ ...tenant, LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
   });
 
   it('names a missing variable of a real tenant', () => {

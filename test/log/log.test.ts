@@ -1,5 +1,5 @@
-// The log: one JSON line per record, below-level records dropped, and lines written in batches,
-// once per turn of the event loop, with nothing lost at exit.
+// The log: one JSON line per record (pino), below-level records dropped, obvious secrets redacted
+// even when a caller slips, lines written in batches once per turn of the event loop, nothing lost at exit.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,24 @@ describe('createLogger', () => {
     expect(lines.every((line) => line.endsWith('\n'))).toBe(true);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'warn', msg: 'kept', n: 1 });
     expect(JSON.parse(lines[1]!)).toMatchObject({ level: 'error', msg: 'kept too' });
+    expect(typeof JSON.parse(lines[0]!).time).toBe('number');
+  });
+
+  it('writes nothing at level silent', () => {
+    const lines: string[] = [];
+    const log = createLogger('silent', (line) => lines.push(line));
+    log.error({ msg: 'dropped' });
+    expect(lines).toEqual([]);
+  });
+
+  it('redacts a token, a code, an email, a name or a user that a careless caller passes', () => {
+    const lines: string[] = [];
+    const log = createLogger('info', (line) => lines.push(line));
+    const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
+    log.warn({ msg: 'oops', idToken: jwt, code: 'the-code', email: 'someone@example.com', name: 'Some One', user: { givenName: 'Some' }, headers: { cookie: 'b2c.sid=1' } });
+    expect(lines).toHaveLength(1);
+    for (const secret of [jwt, 'the-code', 'someone@example.com', 'Some One', '"Some"', 'b2c.sid=1']) expect(lines[0]).not.toContain(secret);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'oops', idToken: '[redacted]', email: '[redacted]', user: '[redacted]' });
   });
 });
 
