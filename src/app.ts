@@ -6,6 +6,7 @@ import views from 'koa-views';
 import nunjucks from 'nunjucks';
 import type { Config } from './config.ts';
 import { CookieKeys } from './http/cookie-keys.ts';
+import { health } from './http/health.ts';
 import { requestLog } from './http/request-log.ts';
 import { createRouter } from './http/routes.ts';
 import { flowView, recordEvents } from './flow/view.ts';
@@ -45,6 +46,17 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   app.keys = new CookieKeys([config.sessionSecret]);
   app.silent = true; // errors are logged by the boundary below, without request data
 
+  // Probes first: no session, no cookie, no request-log line for a success.
+  app.use(
+    health({
+      dependencies: [
+        { name: 'identity provider', check: () => identity.ready() },
+        { name: 'session store', check: () => store.ping() },
+      ],
+      timeoutMs: config.idpTimeoutMs,
+      log,
+    }),
+  );
   app.use(requestLog(log, { trustProxy: config.trustProxy }));
   app.use(securityHeaders());
   app.use(async (ctx, next) => {

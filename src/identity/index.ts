@@ -7,7 +7,7 @@ import type { Config } from '../config.ts';
 import type { AuthorizationStart, CallbackParams, Flow, Transaction, User } from '../../machines/session.ts';
 import { authorizationUrlTemplate, type MakeUrl } from './authorize-url.ts';
 import { createIdTokenVerifier, type IdTokenVerifier } from './id-token.ts';
-import { createNetworkClient, getJson } from './network.ts';
+import { IdpUnavailableError, createNetworkClient, getJson } from './network.ts';
 import { IdentityProblem, codeRejected, tokenRejected, unavailable } from './problems.ts';
 
 export { IdentityProblem } from './problems.ts';
@@ -18,6 +18,9 @@ export interface Identity {
   /** Drop the person's accounts (one per user flow) from MSAL's token caches, at sign-out.
    *  Resolves to how many were dropped. */
   forget(accountId: string): Promise<number>;
+  /** Resolves when every user flow's metadata can be fetched now (within the IdP timeout); throws
+   *  IdpUnavailableError otherwise. For the readiness probe: builds and caches nothing. */
+  ready(): Promise<void>;
 }
 
 interface OpenIdMetadata {
@@ -171,6 +174,17 @@ export function createIdentity(config: Config, now: () => number = Date.now): Id
         }
       }
       return removed;
+    },
+
+    async ready() {
+      const urls = new Set(Object.values(config.flows).map(({ authority }) => `${authority}/v2.0/.well-known/openid-configuration`));
+      await Promise.all(
+        [...urls].map(async (url) => {
+          // A 4xx answered in JSON (a mistyped user flow) is not metadata either.
+          const metadata = await getJson<Partial<OpenIdMetadata> | null>(url, config.idpTimeoutMs);
+          if (typeof metadata?.issuer !== 'string') throw new IdpUnavailableError(`GET ${new URL(url).pathname}: not an OpenID configuration`);
+        }),
+      );
     },
   };
 }

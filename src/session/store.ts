@@ -5,6 +5,8 @@ export interface SessionStore {
   get(key: string, maxAge: number, options: { rolling: boolean; ctx?: unknown }): Promise<unknown>;
   set(key: string, session: unknown, maxAge: number, options: { rolling: boolean; changed: boolean; ctx?: unknown }): Promise<void>;
   destroy(key: string, options?: { ctx?: unknown }): Promise<void>;
+  /** Resolves when the store can be used now (the readiness probe); rejects when it cannot. */
+  ping(): Promise<void>;
   /** Stop background work (timers, connections). */
   close(): Promise<void>;
 }
@@ -48,6 +50,8 @@ export class MemoryStore implements SessionStore {
   async destroy(key: string): Promise<void> {
     this.entries.delete(key);
   }
+
+  async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);

@@ -49,6 +49,7 @@ function switchableIdentity(config: Config, deadOrigin: string, now: () => numbe
     authorize: (flow) => current().authorize(flow),
     redeem: (transaction, params) => current().redeem(transaction, params),
     forget: (account) => current().forget(account),
+    ready: () => current().ready(),
   };
   return { identity, outage: (on: boolean) => void (down = on) };
 }

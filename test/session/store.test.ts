@@ -31,4 +31,10 @@ describe('MemoryStore', () => {
     expect(await store.get('k')).toBeUndefined();
     await store.close();
   });
+
+  it('answers the readiness ping: memory is always there', async () => {
+    const store = new MemoryStore();
+    await expect(store.ping()).resolves.toBeUndefined();
+    await store.close();
+  });
 });

@@ -1,0 +1,44 @@
+// Probes for load balancers and orchestrators, answered before any session or machine work:
+// /healthz says the process is alive, /readyz that the identity provider's metadata and the session
+// store can be reached. Polled every few seconds, so a success is not logged; a 503 is.
+import type { Context, Middleware } from 'koa';
+import type { Logger } from '../log.ts';
+
+export interface Dependency {
+  /** What the 503 names, for the operator reading it. */
+  name: string;
+  /** Resolves when the dependency answers; rejects (or never settles) when it does not. */
+  check(): Promise<void>;
+}
+
+export function health({ dependencies, timeoutMs, log }: { dependencies: Dependency[]; timeoutMs: number; log: Logger }): Middleware {
+  async function readyz(ctx: Context): Promise<void> {
+    const results = await Promise.all(dependencies.map(({ name, check }) => within(check, timeoutMs).then(() => null, (error: unknown) => ({ name, error }))));
+    const failed = results.filter((result) => result !== null);
+    if (failed.length === 0) return answer(ctx, 200, 'ready');
+    // The error's name and message: an address or a timeout, never a secret (the checks fetch public metadata).
+    log.warn({ msg: 'not ready', failed: failed.map(({ name, error }) => ({ dependency: name, error: (error as Error).name, detail: (error as Error).message })) });
+    answer(ctx, 503, `not ready: ${failed.map(({ name }) => name).join(', ')}`);
+  }
+  // Not async: every other request passes straight through, without a promise of its own.
+  return (ctx, next) => {
+    if (ctx.path === '/healthz') return Promise.resolve(answer(ctx, 200, 'ok'));
+    return ctx.path === '/readyz' ? readyz(ctx) : next();
+  };
+}
+
+function answer(ctx: Context, status: number, text: string) {
+  ctx.status = status;
+  ctx.type = 'text/plain';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = `${text}\n`;
+}
+
+/** A check that has not answered after `ms` counts as failed: a probe never hangs. */
+function within(check: () => Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { name: 'TimeoutError' })), ms);
+  });
+  return Promise.race([Promise.resolve().then(check), timeout]).finally(() => clearTimeout(timer));
+}
