@@ -1,4 +1,5 @@
-// Entry: config -> (built-in emulator) -> app -> listen; graceful shutdown.
+// Entry: config -> (built-in emulator) -> app -> listen; graceful shutdown on SIGTERM/SIGINT.
+import type { ServerResponse } from 'node:http';
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
@@ -32,7 +33,10 @@ if (config.emulator) {
   });
 }
 
-const { app, close } = createApp(config);
+const log = createLogger(config.logLevel);
+keepServingOnUnhandledRejection(log);
+
+const { app, close } = createApp(config, { log });
 const server = app.listen(config.port, () => {
   const appUrl = new URL(config.redirectUri).origin;
   console.log(`App listening at ${appUrl}`);
@@ -46,16 +50,41 @@ server.on('error', (error: NodeJS.ErrnoException) => {
   process.exit(1);
 });
 
-keepServingOnUnhandledRejection(createLogger());
+/** Requests in flight get this long to finish once a stop is asked for: their identity-provider
+ *  calls are bounded by IDP_TIMEOUT_MS, and rendering takes a moment more. */
+const DRAIN_MS = config.idpTimeoutMs + 5_000;
+/** Then the session store and the emulator get this long to close. */
+const CLOSE_MS = 5_000;
 
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  console.log(`${signal}: finishing requests in flight, then exiting`);
-  server.close();
+  // No new connections from here on; a request arriving on a kept-alive one is answered, and its
+  // connection closed after.
+  const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.on('request', (_req, res: ServerResponse) => void res.setHeader('Connection', 'close'));
+  log.info({ msg: 'stopping: finishing requests in flight', signal });
+  // A connection that finishes its request is left idle (kept alive): close those as they appear.
+  const idle = setInterval(() => server.closeIdleConnections(), 100);
   server.closeIdleConnections();
-  await Promise.allSettled([close(), emulator?.close()]);
+  const drainedInTime = await within(drained, DRAIN_MS);
+  clearInterval(idle);
+  if (!drainedInTime) {
+    log.warn({ msg: `requests still in flight after ${DRAIN_MS} ms were cut off` });
+    server.closeAllConnections();
+  }
+  const closed = await within(Promise.allSettled([close(), emulator?.close()]), CLOSE_MS);
+  if (!closed) log.warn({ msg: `the session store or the emulator did not close within ${CLOSE_MS} ms` });
+  log.info({ msg: 'stopped', signal });
+  process.exit(0); // the log is flushed on exit
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+/** True when `work` settled within `ms`. */
+function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  return Promise.race([work.then(() => true), late]).finally(() => clearTimeout(timer));
+}
