@@ -16,8 +16,7 @@ export function health({ dependencies, timeoutMs, log }: { dependencies: Depende
     const results = await Promise.all(dependencies.map(({ name, check }) => within(check, timeoutMs).then(() => null, (error: unknown) => ({ name, error }))));
     const failed = results.filter((result) => result !== null);
     if (failed.length === 0) return answer(ctx, 200, 'ready');
-    // The error's name and message: an address or a timeout, never a secret (the checks fetch public metadata).
-    log.warn({ msg: 'not ready', failed: failed.map(({ name, error }) => ({ dependency: name, error: (error as Error).name, detail: (error as Error).message })) });
+    log.warn({ msg: 'not ready', failed: failed.map(({ name, error }) => ({ dependency: name, ...reason(error) })) });
     answer(ctx, 503, `not ready: ${failed.map(({ name }) => name).join(', ')}`);
   }
   // Not async: every other request passes straight through, without a promise of its own.
@@ -25,6 +24,13 @@ export function health({ dependencies, timeoutMs, log }: { dependencies: Depende
     if (ctx.path === '/healthz') return Promise.resolve(answer(ctx, 200, 'ok'));
     return ctx.path === '/readyz' ? readyz(ctx) : next();
   };
+}
+
+/** What failed, for the operator: the error's name, code and message, with any credentials in a
+ *  URL (redis://user:password@host) cut out. */
+function reason(error: unknown) {
+  const { name, code, message } = error as Error & { code?: unknown };
+  return { error: name, ...(code === undefined ? {} : { code }), detail: String(message).replace(/\/\/[^/@\s]*@/g, '//[redacted]@') };
 }
 
 function answer(ctx: Context, status: number, text: string) {

@@ -13,7 +13,8 @@ class UnreachableStore extends MemoryStore {
     super();
   }
   override ping(): Promise<void> {
-    return this.failure === 'refused' ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379')) : new Promise(() => {});
+    const refused = Object.assign(new Error('connect ECONNREFUSED redis://app:hunter2@127.0.0.1:6379'), { code: 'ECONNREFUSED' });
+    return this.failure === 'refused' ? Promise.reject(refused) : new Promise(() => {});
   }
 }
 
@@ -96,6 +97,7 @@ describe('when a dependency does not answer', () => {
       await stack.emulator.close();
       expect(await probe(`${stack.appOrigin}/readyz`)).toMatchObject({ status: 503, body: 'not ready: identity provider, session store\n' });
       expect(warnings(stack).map((r) => r.failed.map((f: { dependency: string }) => f.dependency))).toEqual([['session store'], ['identity provider', 'session store']]);
+      expect(stack.logs.join('\n')).not.toContain('hunter2'); // a password in a store's error message
     } finally {
       await stack.close();
     }
