@@ -2,7 +2,7 @@
 // (then every instance shares sessions and MSAL's per-person token caches).
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
-import { connectRedis } from './redis.ts';
+import { RedisConnection } from './redis.ts';
 import { RedisStore } from './redis-store.ts';
 import { Sealer } from './sealer.ts';
 import { MemoryStore, type SessionStore } from './store.ts';
@@ -22,11 +22,11 @@ export function createStores(config: Config, log: Logger, now: () => number): St
   if (!config.sessionStore) return { sessions: new MemoryStore(now), tokens: new MemoryTokenStore(tokenTtlMs, now) };
 
   let down = false; // one line when Redis goes away and one when it is back, not one per retry
-  const redis = connectRedis(config.sessionStore, (error) => {
+  const redis = new RedisConnection(config.sessionStore, (error) => {
     if (!down) log.error({ msg: 'session store unavailable', error: (error as NodeJS.ErrnoException).code ?? error.name });
     down = true;
   });
-  redis.on('ready', () => {
+  redis.client.on('ready', () => {
     if (down) log.info({ msg: 'session store reachable again' });
     down = false;
   });

@@ -4,19 +4,19 @@
 import { createHash } from 'node:crypto';
 import type { Sealer } from './sealer.ts';
 import type { SessionStore } from './store.ts';
-import { attempt, type RedisClient } from './redis.ts';
+import type { RedisConnection } from './redis.ts';
 
 const PREFIX = 'b2c:session:';
 
 export class RedisStore implements SessionStore {
   constructor(
-    private readonly redis: RedisClient,
+    private readonly redis: RedisConnection,
     private readonly sealer: Sealer,
   ) {}
 
   async get(id: string): Promise<unknown> {
     const key = keyOf(id);
-    const sealed = await attempt(() => this.redis.get(key));
+    const sealed = await this.redis.run((client) => client.get(key));
     if (sealed === null) return undefined;
     const json = this.sealer.open(sealed, key);
     // Unreadable (a retired secret, or not written by us): the browser starts afresh.
@@ -25,19 +25,19 @@ export class RedisStore implements SessionStore {
 
   async set(id: string, session: unknown, maxAge: number): Promise<void> {
     const key = keyOf(id);
-    await attempt(() => this.redis.set(key, this.sealer.seal(JSON.stringify(session), key), 'PX', Math.max(1, Math.round(maxAge))));
+    await this.redis.run((client) => client.set(key, this.sealer.seal(JSON.stringify(session), key), 'PX', Math.max(1, Math.round(maxAge))));
   }
 
   async destroy(id: string): Promise<void> {
-    await attempt(() => this.redis.del(keyOf(id)));
+    await this.redis.run((client) => client.del(keyOf(id)));
   }
 
   async ping(): Promise<void> {
-    await attempt(() => this.redis.ping());
+    await this.redis.run((client) => client.ping());
   }
 
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await this.redis.close();
   }
 }
 

@@ -22,16 +22,48 @@ export class StoreUnavailable extends Error {
   readonly detail = 'Our session storage is not answering. Nothing was changed: please try again in a moment.';
 }
 
-const FAIL_FAST: RedisOptions = {
+const FAIL_FAST = {
   enableOfflineQueue: false,
   maxRetriesPerRequest: 1,
   connectTimeout: 2000,
   commandTimeout: 2000,
   // Keep trying to reconnect, backing off to one attempt every 2 s.
-  retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-};
+  retryStrategy: (attempt: number) => Math.min(attempt * 100, 2000),
+} satisfies RedisOptions;
 
-export function connectRedis({ url, options }: RedisConfig, onError: (error: Error) => void): RedisClient {
+/** The connection and the one way to use it: a command fails at once with StoreUnavailable while
+ *  Redis is away, except in the first moments after start, when it waits for the first connection
+ *  (at most the connect timeout) rather than turn the first visitors away. */
+export class RedisConnection {
+  readonly client: RedisClient;
+  private readonly firstReady: Promise<void>;
+
+  constructor(config: RedisConfig, onError: (error: Error) => void) {
+    this.client = connect(config, onError);
+    this.firstReady = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, FAIL_FAST.connectTimeout).unref();
+      this.client.once('ready', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async run<T>(command: (client: RedisClient) => Promise<T>): Promise<T> {
+    if (this.client.status !== 'ready') await this.firstReady;
+    try {
+      return await command(this.client);
+    } catch (error) {
+      throw new StoreUnavailable(`session store: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+}
+
+function connect({ url, options }: RedisConfig, onError: (error: Error) => void): RedisClient {
   const { cluster, ...rest } = options;
   let client: RedisClient;
   if (Array.isArray(cluster)) {
@@ -51,13 +83,4 @@ export function connectRedis({ url, options }: RedisConfig, onError: (error: Err
   // Without a listener ioredis prints every failed reconnection; the message names no secret.
   client.on('error', onError);
   return client;
-}
-
-/** Runs a Redis command; any failure of Redis itself becomes StoreUnavailable. */
-export async function attempt<T>(command: () => Promise<T>): Promise<T> {
-  try {
-    return await command();
-  } catch (error) {
-    throw new StoreUnavailable(`session store: ${(error as Error).message}`, { cause: error });
-  }
 }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { ICacheClient } from '@azure/msal-node';
 import { ExpiringMap } from './expiring-map.ts';
-import { attempt, type RedisClient } from './redis.ts';
+import type { RedisConnection } from './redis.ts';
 import type { Sealer } from './sealer.ts';
 
 export interface TokenStore extends ICacheClient {
@@ -49,7 +49,7 @@ const PREFIX = 'b2c:msal:';
  *  account id, expiring `ttlMs` after its last write. The connection is the session store's. */
 export class RedisTokenStore implements TokenStore {
   constructor(
-    private readonly redis: RedisClient,
+    private readonly redis: RedisConnection,
     private readonly sealer: Sealer,
     private readonly ttlMs: number,
   ) {}
@@ -57,18 +57,18 @@ export class RedisTokenStore implements TokenStore {
   async get(accountId: string): Promise<string> {
     if (!accountId) return '';
     const key = keyOf(accountId);
-    const sealed = await attempt(() => this.redis.get(key));
+    const sealed = await this.redis.run((client) => client.get(key));
     return (sealed && this.sealer.open(sealed, key)) ?? '';
   }
 
   async set(accountId: string, cache: string): Promise<string> {
     if (!accountId) return 'OK';
     const key = keyOf(accountId);
-    return attempt(() => this.redis.set(key, this.sealer.seal(cache, key), 'PX', this.ttlMs));
+    return this.redis.run((client) => client.set(key, this.sealer.seal(cache, key), 'PX', this.ttlMs));
   }
 
   async delete(accountId: string): Promise<boolean> {
-    return (await attempt(() => this.redis.del(keyOf(accountId)))) > 0;
+    return (await this.redis.run((client) => client.del(keyOf(accountId)))) > 0;
   }
 
   async close(): Promise<void> {}

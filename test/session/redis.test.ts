@@ -79,4 +79,37 @@ describe.skipIf(skipRedis)('state in Redis', () => {
     await bob.browser.get(stack.appOrigin);
     expect(bob.browser.text()).toContain('Hi Bob');
   });
+
+  it('rotation: instances given a new secret and the old one keep everyone signed in, and reseal', async () => {
+    const { browser } = await signUp('Rotated');
+    const { browser: idle } = await signUp('Idle');
+    const sealedWith = async () => {
+      const all = await Promise.all((await keys('session')).map(async (key) => (await client.get(key))!));
+      return new Set(all.map((raw) => raw.split('.')[1]));
+    };
+    expect((await sealedWith()).size).toBe(1);
+
+    const NEW = 'the-new-session-secret-after-rotation-42';
+    const rotated = await startStack({ SESSION_STORE: redis.url, SESSION_SECRET: NEW, PREVIOUS_SESSION_SECRETS: SECRET });
+    try {
+      await browser.get(rotated.appOrigin); // the same host, so the same cookie (cookies ignore ports)
+      expect(browser.text()).toContain('Hi Rotated');
+      // This session is sealed anew; the others will be at their next request.
+      expect((await sealedWith()).size).toBe(2);
+    } finally {
+      await rotated.close();
+    }
+
+    // The old secret retired: the resealed session still opens; one never resealed is simply over.
+    const retired = await startStack({ SESSION_STORE: redis.url, SESSION_SECRET: NEW });
+    try {
+      await browser.get(retired.appOrigin);
+      expect(browser.text()).toContain('Hi Rotated');
+      await idle.get(retired.appOrigin);
+      expect(idle.status).toBe(200);
+      expect(idle.$('#SignIn').length).toBe(1);
+    } finally {
+      await retired.close();
+    }
+  });
 });
