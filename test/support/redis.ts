@@ -3,7 +3,7 @@
 // A developer without it gets one line and skipped suites; CI (CI=true) must run them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
@@ -23,21 +23,33 @@ export interface RedisServer {
   close(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisServer> {
+export interface RedisOptions {
+  /** More command-line options (e.g. cluster mode). */
+  args?: string[];
+  /** Run as a Sentinel with this configuration (written to its directory). */
+  sentinel?: string;
+}
+
+export async function startRedis({ args = [], sentinel }: RedisOptions = {}): Promise<RedisServer & { port: number }> {
   if (missing) throw new Error(`CI=true but ${REDIS_SERVER} not found: the Redis suites must run on CI (apt-get install -y redis-server)`);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'b2c-redis-'));
   let child: ChildProcess | null = null;
+  const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no'];
+  let argv = [...common, '--save', '', '--appendonly', 'yes', ...args];
+  if (sentinel !== undefined) {
+    writeFileSync(join(dir, 'sentinel.conf'), sentinel);
+    argv = [join(dir, 'sentinel.conf'), '--sentinel', ...common, ...args];
+  }
 
   async function start() {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--daemonize', 'no'];
-    const server = spawn(REDIS_SERVER, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn(REDIS_SERVER, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = server;
     let output = '';
     await new Promise<void>((resolve, reject) => {
       const read = (chunk: Buffer) => {
         output += chunk;
-        if (output.includes('Ready to accept connections')) resolve();
+        if (/Ready to accept connections|Sentinel ID is/.test(output)) resolve();
       };
       server.stdout!.on('data', read);
       server.stderr!.on('data', read);
@@ -56,6 +68,7 @@ export async function startRedis(): Promise<RedisServer> {
 
   await start();
   return {
+    port,
     url: `redis://127.0.0.1:${port}`,
     stop,
     start,
