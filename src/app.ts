@@ -15,7 +15,8 @@ import { createDispatch, renderProblem } from './http/session-machine.ts';
 import { serveAssets } from './http/static.ts';
 import { createIdentity, type Identity } from './identity/index.ts';
 import { createLogger, type Logger } from './log.ts';
-import { MemoryStore, type SessionStore } from './session/store.ts';
+import { createStores, type SessionStore } from './session/index.ts';
+import { StoreUnavailable } from './session/redis.ts';
 
 export interface AppDeps {
   identity?: Identity;
@@ -39,11 +40,12 @@ function nunjucksEngine() {
 export function createApp(config: Config, deps: AppDeps = {}) {
   const log = deps.log ?? createLogger(config.logLevel);
   const now = deps.now ?? Date.now;
-  const store = deps.store ?? new MemoryStore(now);
-  const identity = deps.identity ?? createIdentity(config, now);
+  const backing = createStores(config, log, now);
+  const store = deps.store ?? backing.sessions;
+  const identity = deps.identity ?? createIdentity(config, now, backing.tokens);
 
   const app = new Koa({ proxy: config.trustProxy });
-  app.keys = new CookieKeys([config.sessionSecret]);
+  app.keys = new CookieKeys([config.sessionSecret, ...config.previousSessionSecrets]);
   app.silent = true; // errors are logged by the boundary below, without request data
 
   // Probes first: no session, no cookie, no request-log line for a success.
@@ -66,6 +68,12 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         await renderProblem(ctx, { status: 404, title: 'Page not found', detail: 'There is nothing at this address.' });
       }
     } catch (error) {
+      if (error instanceof StoreUnavailable) {
+        // Redis is away: the browser keeps its cookie, and its session as Redis last had it.
+        log.warn({ msg: 'session store unavailable', path: ctx.path });
+        ctx.set('Retry-After', '5');
+        return renderProblem(ctx, error);
+      }
       log.error({ msg: 'request failed', path: ctx.path, error: (error as Error).name, detail: (error as Error).message });
       ctx.session = null;
       try {
@@ -119,7 +127,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   return {
     app,
     async close() {
-      await store.close();
+      await Promise.all([...new Set([store, backing.sessions, backing.tokens])].map((s) => s.close()));
     },
   };
 }

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Flow } from '../machines/session.ts';
 import type { LogLevel } from './log.ts';
+import type { RedisConfig } from './session/redis.ts';
 
 export interface UserFlowConfig {
   /** The authority as configured, e.g. https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_susi */
@@ -17,6 +18,10 @@ export interface Config {
   clientId: string;
   clientSecret: string;
   sessionSecret: string;
+  /** Older secrets still accepted (cookie signatures, sealed store entries) during a rotation. */
+  previousSessionSecrets: string[];
+  /** Sessions and MSAL's token caches in Redis, shared by every instance; null: in memory. */
+  sessionStore: RedisConfig | null;
   flows: Record<Flow, UserFlowConfig>;
   /** Host (and port) that MSAL may trust as a B2C authority. */
   authorityDomain: string;
@@ -125,6 +130,35 @@ export function emulatorAuthority(host: string, port: number, flowName: string):
   return `http://${host}:${port}/${EMULATOR_TENANT}.onmicrosoft.com/${flowName}`;
 }
 
+/** SESSION_STORE=redis://… (SESSION_STORE_OPTIONS: ioredis options as JSON, for Sentinel or
+ *  Cluster). Values are never echoed: the URL may hold a password. */
+function redisStore(env: Env): RedisConfig | null {
+  const raw = read(env, 'SESSION_STORE');
+  if (raw === undefined || raw === 'memory') return null;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !['redis:', 'rediss:'].includes(parsed.protocol)) {
+    throw new ConfigError('SESSION_STORE', 'must be "memory" or a redis:// or rediss:// URL');
+  }
+  const rawOptions = read(env, 'SESSION_STORE_OPTIONS');
+  let options: unknown = {};
+  if (rawOptions !== undefined) {
+    try {
+      options = JSON.parse(rawOptions);
+    } catch {
+      options = undefined;
+    }
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new ConfigError('SESSION_STORE_OPTIONS', 'must be a JSON object of ioredis options');
+    }
+  }
+  return { url: raw, options: options as Record<string, unknown> };
+}
+
 export function loadConfig(env: Env): Config {
   const production = env.NODE_ENV === 'production';
   const port = integer(env, 'SERVER_PORT', 3000, 0, 65535);
@@ -173,10 +207,15 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('AUTHORITY_DOMAIN', `must be the host of the authorities ("${susi.host}"), got "${domainRaw}"`);
   }
 
-  const sessionSecret = read(env, 'SESSION_SECRET') ?? (production ? undefined : randomBytes(32).toString('base64url'));
-  if (sessionSecret === undefined) throw new ConfigError('SESSION_SECRET', 'is required when NODE_ENV=production');
-  if (production && sessionSecret.length < 32) {
-    throw new ConfigError('SESSION_SECRET', 'must be at least 32 characters when NODE_ENV=production');
+  const sessionStore = redisStore(env);
+  // Instances sharing Redis must share the secret too, so a made-up one will not do.
+  const sessionSecret = read(env, 'SESSION_SECRET') ?? (production || sessionStore ? undefined : randomBytes(32).toString('base64url'));
+  if (sessionSecret === undefined) {
+    throw new ConfigError('SESSION_SECRET', production ? 'is required when NODE_ENV=production' : 'is required when SESSION_STORE is set');
+  }
+  const previousSessionSecrets = (read(env, 'PREVIOUS_SESSION_SECRETS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const [name, secret] of [['SESSION_SECRET', sessionSecret], ...previousSessionSecrets.map((s) => ['PREVIOUS_SESSION_SECRETS', s])] as const) {
+    if (production && secret.length < 32) throw new ConfigError(name, 'must be at least 32 characters when NODE_ENV=production');
   }
 
   return {
@@ -188,6 +227,8 @@ export function loadConfig(env: Env): Config {
       ? (read(env, 'APP_CLIENT_SECRET') ?? randomBytes(24).toString('base64url'))
       : required(env, 'APP_CLIENT_SECRET'),
     sessionSecret,
+    previousSessionSecrets,
+    sessionStore,
     flows,
     authorityDomain,
     redirectUri,

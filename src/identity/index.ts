@@ -1,9 +1,11 @@
 // Everything OAuth: one MSAL client per user flow, the authorization request (state, nonce, PKCE),
 // code redemption and the ID-token checks. Nothing outside this folder touches MSAL.
 import { createHash, randomFillSync, randomUUID } from 'node:crypto';
-import { ConfidentialClientApplication, LogLevel, ServerError } from '@azure/msal-node';
-import type { AuthenticationResult, Configuration } from '@azure/msal-node';
+import { ConfidentialClientApplication, DistributedCachePlugin, LogLevel, ServerError } from '@azure/msal-node';
+import type { AuthenticationResult, Configuration, IPartitionManager } from '@azure/msal-node';
 import type { Config } from '../config.ts';
+import { StoreUnavailable } from '../session/redis.ts';
+import { MemoryTokenStore, type TokenStore } from '../session/token-store.ts';
 import type { AuthorizationStart, CallbackParams, Flow, Transaction, User } from '../../machines/session.ts';
 import { authorizationUrlTemplate, type MakeUrl } from './authorize-url.ts';
 import { createIdTokenVerifier, type IdTokenVerifier } from './id-token.ts';
@@ -15,9 +17,8 @@ export { IdentityProblem } from './problems.ts';
 export interface Identity {
   authorize(flow: Flow): Promise<AuthorizationStart>;
   redeem(transaction: Transaction, params: CallbackParams): Promise<User>;
-  /** Drop the person's accounts (one per user flow) from MSAL's token caches, at sign-out.
-   *  Resolves to how many were dropped. */
-  forget(accountId: string): Promise<number>;
+  /** Drop the person's token cache entry, at sign-out. Resolves to whether there was one. */
+  forget(accountId: string): Promise<boolean>;
   /** Resolves when every user flow's metadata can be fetched now (within the IdP timeout); throws
    *  IdpUnavailableError otherwise. For the readiness probe: builds and caches nothing. */
   ready(): Promise<void>;
@@ -30,7 +31,10 @@ interface OpenIdMetadata {
 }
 
 interface UserFlowClient {
+  /** For authorization URLs only: it never touches a token cache. */
   msal: ConfidentialClientApplication;
+  /** What a code redemption's own client is built from. */
+  msalConfig: Configuration;
   /** MSAL's authorization URL for this flow, filled in per request. */
   authorizationUrl: MakeUrl;
   idTokens: IdTokenVerifier;
@@ -63,8 +67,22 @@ export function authorizationSecrets(): { state: string; nonce: string; verifier
   return { state, nonce, verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-/** `now`: the clock that dates transactions (the bridge's, so that expiry is measured on one clock). */
-export function createIdentity(config: Config, now: () => number = Date.now): Identity {
+/** MSAL keeps a person's tokens in the token store under their account id (oid): a redemption
+ *  starts from an empty cache and is saved under the account it produced. (The entity's own
+ *  localAccountId is B2C's `<oid>-<user flow>`; its tenant profile has the oid, as the
+ *  AuthenticationResult's account does.) */
+const byAccount: IPartitionManager = {
+  getKey: async () => '',
+  extractKey: async (account) => account.tenantProfiles?.[0]?.localAccountId ?? account.localAccountId,
+};
+
+/** `now`: the clock that dates transactions (the bridge's, so that expiry is measured on one clock).
+ *  `tokens`: where MSAL's token caches are kept (Redis when instances share sessions). */
+export function createIdentity(
+  config: Config,
+  now: () => number = Date.now,
+  tokens: TokenStore = new MemoryTokenStore(config.sessionAbsoluteMs, now),
+): Identity {
   const network = createNetworkClient(config.idpTimeoutMs);
   const clients = new Map<Flow, Promise<UserFlowClient>>();
 
@@ -77,11 +95,12 @@ export function createIdentity(config: Config, now: () => number = Date.now): Id
         clientId: config.clientId,
         clientSecret: config.clientSecret,
         // MSAL accepts only https authority strings. For a local plain-http emulator the string is
-        // just a name: every endpoint MSAL calls comes from authorityMetadata, as given. A real
-        // tenant goes through MSAL's own discovery. No TLS check is relaxed anywhere.
+        // just a name: every endpoint MSAL calls comes from authorityMetadata, as given (fetched
+        // once above, so the client built for each redemption does no discovery of its own).
+        // No TLS check is relaxed anywhere.
         authority: local ? authority.replace(/^http:/, 'https:') : authority,
         knownAuthorities: [config.authorityDomain],
-        ...(local ? { authorityMetadata: JSON.stringify(metadata) } : {}),
+        authorityMetadata: JSON.stringify(metadata),
       },
       system: {
         networkClient: network,
@@ -93,7 +112,7 @@ export function createIdentity(config: Config, now: () => number = Date.now): Id
     const { url: authorizationUrl } = await authorizationUrlTemplate((values) =>
       msal.getAuthCodeUrl({ scopes: SCOPES, redirectUri: config.redirectUri, codeChallengeMethod: 'S256', ...values }),
     );
-    return { msal, authorizationUrl, idTokens: createIdTokenVerifier(metadata, config.idpTimeoutMs) };
+    return { msal, msalConfig, authorizationUrl, idTokens: createIdTokenVerifier(metadata, config.idpTimeoutMs) };
   }
 
   /** Built once per flow; a failed build is forgotten so that the next request tries again. */
@@ -132,7 +151,9 @@ export function createIdentity(config: Config, now: () => number = Date.now): Id
     },
 
     async redeem(transaction, params) {
-      const { msal, idTokens } = await client(transaction.flow);
+      const { msalConfig, idTokens } = await client(transaction.flow);
+      // A client of its own, whose cache holds this person only, however many redeem at once.
+      const msal = new ConfidentialClientApplication({ ...msalConfig, cache: { cachePlugin: new DistributedCachePlugin(tokens, byAccount) } });
       let result: AuthenticationResult;
       try {
         result = await msal.acquireTokenByCode(
@@ -150,30 +171,23 @@ export function createIdentity(config: Config, now: () => number = Date.now): Id
         throw asProblem(error);
       }
       if (!result.account || !result.idToken) throw tokenRejected('the token response carried no ID token');
-      const claims = await idTokens.verify(result.idToken, {
-        clientId: config.clientId,
-        nonce: transaction.nonce,
-        flowName: config.flows[transaction.flow].name,
-      });
+      const accountId = result.account.localAccountId;
+      const claims = await idTokens
+        .verify(result.idToken, { clientId: config.clientId, nonce: transaction.nonce, flowName: config.flows[transaction.flow].name })
+        .catch(async (error: unknown) => {
+          // MSAL saved the tokens before our checks: a refused answer must not stay in the cache.
+          await tokens.delete(accountId).catch(() => false);
+          throw error;
+        });
       return {
-        accountId: result.account.localAccountId,
+        accountId,
         givenName: typeof claims.given_name === 'string' ? claims.given_name : '',
         name: typeof claims.name === 'string' ? claims.name : '',
       };
     },
 
     async forget(accountId) {
-      let removed = 0;
-      for (const pending of clients.values()) {
-        const { msal } = await pending.catch(() => ({ msal: null }));
-        const cache = msal?.getTokenCache();
-        for (const account of (await cache?.getAllAccounts()) ?? []) {
-          if (account.localAccountId !== accountId) continue;
-          await cache!.removeAccount(account);
-          removed += 1;
-        }
-      }
-      return removed;
+      return tokens.delete(accountId);
     },
 
     async ready() {
@@ -193,6 +207,7 @@ export function createIdentity(config: Config, now: () => number = Date.now): Id
  *  mean the code is no good; everything else means the provider could not be used. */
 function asProblem(error: unknown): IdentityProblem {
   if (error instanceof IdentityProblem) return error;
+  if (error instanceof StoreUnavailable) return new IdentityProblem(error.status, error.title, error.detail, error.message);
   if (error instanceof ServerError) return codeRejected(`token endpoint: ${error.errorCode}`);
   const e = error as { errorCode?: string; name?: string; message?: string };
   if (e.errorCode === 'nonce_mismatch') return tokenRejected('ID token: nonce mismatch');

@@ -1,31 +1,24 @@
 // Where koa-session keeps session data on the server (the cookie holds only the key). The shape is
-// koa-session's external store; an in-memory one is the default, Redis comes later.
+// koa-session's external store: in this process's memory by default, in Redis (redis-store.ts) when
+// several instances share sessions.
+import { ExpiringMap } from './expiring-map.ts';
 
 export interface SessionStore {
   get(key: string, maxAge: number, options: { rolling: boolean; ctx?: unknown }): Promise<unknown>;
   set(key: string, session: unknown, maxAge: number, options: { rolling: boolean; changed: boolean; ctx?: unknown }): Promise<void>;
   destroy(key: string, options?: { ctx?: unknown }): Promise<void>;
-  /** Resolves when the store can be used now (the readiness probe); rejects when it cannot. */
+  /** Resolves when the store can be used (readiness). */
   ping(): Promise<void>;
   /** Stop background work (timers, connections). */
   close(): Promise<void>;
 }
 
-interface Entry {
-  session: unknown;
-  expiresAt: number;
-}
-
-const SWEEP_INTERVAL_MS = 60_000;
-
 /** Sessions in this process's memory, each forgotten once its maxAge has passed. */
 export class MemoryStore implements SessionStore {
-  private readonly entries = new Map<string, Entry>();
-  private readonly sweeper: NodeJS.Timeout;
+  private readonly entries: ExpiringMap<unknown>;
 
-  constructor(private readonly now: () => number = Date.now) {
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
-    this.sweeper.unref();
+  constructor(now: () => number = Date.now) {
+    this.entries = new ExpiringMap(now);
   }
 
   get size(): number {
@@ -33,18 +26,12 @@ export class MemoryStore implements SessionStore {
   }
 
   async get(key: string): Promise<unknown> {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= this.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.session;
+    return this.entries.get(key);
   }
 
   async set(key: string, session: unknown, maxAge: number): Promise<void> {
     // A structured copy: what is stored must not change with the caller's object afterwards.
-    this.entries.set(key, { session: structuredClone(session), expiresAt: this.now() + maxAge });
+    this.entries.set(key, structuredClone(session), maxAge);
   }
 
   async destroy(key: string): Promise<void> {
@@ -54,11 +41,6 @@ export class MemoryStore implements SessionStore {
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
-    clearInterval(this.sweeper);
-  }
-
-  private sweep(): void {
-    const now = this.now();
-    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+    this.entries.close();
   }
 }

@@ -74,6 +74,35 @@ describe('configuration', () => {
     expect(loadConfig({ ...tenant, LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
   });
 
+  it('puts sessions in Redis only when SESSION_STORE says so, with ioredis options as JSON', () => {
+    expect(loadConfig(tenant).sessionStore).toBeNull();
+    expect(loadConfig({ ...tenant, SESSION_STORE: 'memory' }).sessionStore).toBeNull();
+    const sentinel = '{"sentinels":[{"host":"10.0.0.5","port":26379}],"name":"sessions"}';
+    expect(loadConfig({ ...tenant, SESSION_STORE: 'redis://redis:6379/2', SESSION_STORE_OPTIONS: sentinel }).sessionStore).toEqual({
+      url: 'redis://redis:6379/2',
+      options: JSON.parse(sentinel),
+    });
+  });
+
+  it('refuses a bad SESSION_STORE without echoing it (it may hold a password)', () => {
+    const error = failure({ ...tenant, SESSION_STORE: 'http://user:hunter2@redis:6379' });
+    expect(error.variable).toBe('SESSION_STORE');
+    expect(error.message).not.toContain('hunter2');
+    expect(failure({ ...tenant, SESSION_STORE: 'redis://redis', SESSION_STORE_OPTIONS: '[1]' }).variable).toBe('SESSION_STORE_OPTIONS');
+    expect(failure({ ...tenant, SESSION_STORE: 'redis://redis', SESSION_STORE_OPTIONS: '{oops' }).variable).toBe('SESSION_STORE_OPTIONS');
+  });
+
+  it('wants one shared SESSION_SECRET when instances share Redis, and takes older ones for rotation', () => {
+    const { SESSION_SECRET: _, ...withoutSecret } = tenant;
+    expect(failure({ ...withoutSecret, SESSION_STORE: 'redis://redis' }).message).toBe('SESSION_SECRET is required when SESSION_STORE is set');
+    const old = 'an-older-session-secret-still-accepted-1, another-older-one-still-accepted-for-now';
+    expect(loadConfig({ ...tenant, PREVIOUS_SESSION_SECRETS: old }).previousSessionSecrets).toEqual([
+      'an-older-session-secret-still-accepted-1',
+      'another-older-one-still-accepted-for-now',
+    ]);
+    expect(failure({ ...tenant, NODE_ENV: 'production', PREVIOUS_SESSION_SECRETS: 'short' }).variable).toBe('PREVIOUS_SESSION_SECRETS');
+  });
+
   it('names a missing variable of a real tenant', () => {
     const { APP_CLIENT_SECRET: _, ...env } = tenant;
     expect(failure(env).message).toBe('APP_CLIENT_SECRET is required');

@@ -1,0 +1,179 @@
+// Two app instances, each its own process, behind a round-robin balancer, sharing one real Redis:
+// every journey is begun on one instance and finished on the other. Then Redis goes away and
+// comes back while the instances keep running.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
+import { Browser } from '../support/browser.ts';
+import { skipRedis, startRedis, type RedisServer } from '../support/redis.ts';
+import { startBalancer, type Balancer } from './balancer.ts';
+import { startInstance, type Instance } from './instance.ts';
+
+const cancelled = 'User has cancelled the operation';
+
+describe.skipIf(skipRedis)('two instances sharing Redis', () => {
+  let redis: RedisServer;
+  let emulator: Emulator;
+  let balancer: Balancer;
+  const instances: Instance[] = [];
+  const ports: number[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    balancer = await startBalancer(ports);
+    const clientId = 'scaled-app';
+    const clientSecret = 'scaled-app-secret';
+    emulator = await startEmulator({
+      port: 0,
+      clients: [{ clientId, clientSecret, redirectUris: [`${balancer.origin}/redirect`], postLogoutRedirectUris: [balancer.origin] }],
+    });
+    const susi = emulator.authority(emulator.flows.signUpSignIn);
+    const env = {
+      APP_CLIENT_ID: clientId,
+      APP_CLIENT_SECRET: clientSecret,
+      SESSION_SECRET: 'one-secret-for-every-instance-of-the-app',
+      SESSION_STORE: redis.url,
+      SIGN_UP_SIGN_IN_POLICY_AUTHORITY: susi,
+      EDIT_PROFILE_POLICY_AUTHORITY: emulator.authority(emulator.flows.editProfile),
+      RESET_PASSWORD_POLICY_AUTHORITY: emulator.authority(emulator.flows.resetPassword),
+      AUTHORITY_DOMAIN: emulator.origin,
+      APP_REDIRECT_URI: `${balancer.origin}/redirect`,
+      LOGOUT_ENDPOINT: `${susi}/oauth2/v2.0/logout?post_logout_redirect_uri=${balancer.origin}`,
+    };
+    instances.push(...(await Promise.all([startInstance(env), startInstance(env)])));
+    ports.push(...instances.map((instance) => instance.port));
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all(instances.map((instance) => instance.stop()));
+    await balancer?.close();
+    await emulator?.close();
+    await redis?.close();
+  });
+
+  /** Runs a journey and checks that each step the app answered came from the other instance than
+   *  the step before, and that both took part. */
+  async function acrossInstances(journey: () => Promise<unknown>) {
+    const first = balancer.served.length;
+    await journey();
+    const steps = balancer.served.slice(first);
+    expect(new Set(steps.map((step) => step.instance)).size).toBe(2);
+    for (let i = 1; i < steps.length; i++) expect(steps[i]!.instance).not.toBe(steps[i - 1]!.instance);
+    expect(steps.every((step) => step.status < 500)).toBe(true);
+    return steps;
+  }
+
+  let people = 0;
+  async function signUp(browser: Browser, givenName: string) {
+    const email = `scaled${++people}.${Date.now()}@example.com`;
+    await browser.get(`${balancer.origin}/signin`);
+    await browser.click('#createAccount');
+    await browser.submit('#continue', { email, newPassword: 'Secret123', reenterPassword: 'Secret123', givenName, surname: 'Tester' });
+    return email;
+  }
+
+  async function signInAsDemo(browser: Browser) {
+    await browser.get(balancer.origin);
+    await browser.click('#SignIn');
+    await browser.submit('#next', { signInName: emulator.demoUser.email, password: emulator.demoUser.password });
+  }
+
+  it('sign-in: started on one instance, the callback redeemed on the other', async () => {
+    const browser = new Browser();
+    const steps = await acrossInstances(() => signInAsDemo(browser));
+    const start = steps.findIndex((step) => step.path === '/signin');
+    const callback = steps.findIndex((step) => step.path === '/redirect');
+    expect(steps[callback]!.instance).not.toBe(steps[start]!.instance);
+    expect(browser.text()).toContain(`Hi ${emulator.demoUser.givenName}`);
+  });
+
+  it('sign-up, and sign-up cancelled', async () => {
+    const browser = new Browser();
+    await acrossInstances(() => signUp(browser, 'Scaled'));
+    expect(browser.text()).toContain('Hi Scaled');
+
+    const other = new Browser();
+    await acrossInstances(async () => {
+      await other.get(`${balancer.origin}/signin`);
+      await other.click('#createAccount');
+      await other.submit('#cancel');
+    });
+    expect(other.text()).toContain(cancelled);
+    expect(other.$('#SignIn').length).toBe(1);
+  });
+
+  it('"Forgot your password?" through the password reset flow', async () => {
+    const email = await signUp(new Browser(), 'Forgetful');
+    const browser = new Browser();
+    await acrossInstances(async () => {
+      await browser.get(`${balancer.origin}/signin`);
+      await browser.click('#forgotPassword');
+      await browser.submit('#continue', { email, newPassword: 'NewSecret9', reenterPassword: 'NewSecret9' });
+    });
+    expect(browser.text()).toContain('Hi Forgetful');
+  });
+
+  it('edit profile, reset password, and each cancelled, then sign-out', async () => {
+    const browser = new Browser();
+    const email = await signUp(browser, 'Before');
+    await acrossInstances(async () => {
+      await browser.click('#EditProfile');
+      await browser.submit('#continue', { givenName: 'After' });
+    });
+    expect(browser.text()).toContain('Hi After');
+
+    await acrossInstances(async () => {
+      await browser.click('#EditProfile');
+      await browser.submit('#cancel');
+    });
+    expect(browser.text()).toContain(cancelled);
+
+    await acrossInstances(async () => {
+      await browser.click('#PasswordReset');
+      await browser.submit('#cancel');
+    });
+    expect(browser.text()).toContain('Hi After');
+    expect(browser.text()).toContain(cancelled);
+
+    await acrossInstances(async () => {
+      await browser.click('#PasswordReset');
+      await browser.submit('#continue', { email, newPassword: 'Changed42', reenterPassword: 'Changed42' });
+    });
+    expect(browser.text()).toContain('Hi After');
+
+    await acrossInstances(async () => {
+      await browser.click('a[href="/signout"]');
+      await browser.get(balancer.origin);
+    });
+    expect(browser.$('#SignIn').length).toBe(1);
+  });
+
+  it('Redis down: a 503 page saying to try again, no crash; back up: the same session, no restart', async () => {
+    const browser = new Browser();
+    await signInAsDemo(browser);
+    await redis.stop();
+
+    for (const _ of instances) {
+      await browser.get(balancer.origin);
+      expect(browser.status).toBe(503);
+      expect(browser.text()).toMatch(/try again/i);
+      expect(browser.page.headers.get('retry-after')).toMatch(/^\d+$/);
+    }
+    expect(instances.every((instance) => instance.alive())).toBe(true);
+
+    await redis.start();
+    // The instances reconnect by themselves (backing off to one attempt every 2 s).
+    const deadline = Date.now() + 15_000;
+    while ((await browser.get(balancer.origin)).status === 503 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const _ of instances) {
+      await browser.get(balancer.origin);
+      expect(browser.status).toBe(200);
+      expect(browser.text()).toContain(`Hi ${emulator.demoUser.givenName}`);
+    }
+  });
+
+  it('never logs a token, a code, an email or a name', () => {
+    const logs = instances.map((instance) => instance.output()).join('\n');
+    expect(logs).toContain('session store unavailable');
+    for (const secret of [emulator.demoUser.email, 'Forgetful', 'Scaled', 'code=', 'eyJ']) expect(logs).not.toContain(secret);
+  });
+});
