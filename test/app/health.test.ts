@@ -5,9 +5,10 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/session/store.ts';
+import { skipRedis, startRedis } from '../support/redis.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
-/** A session store whose server is gone (as a Redis store would be when Redis is down). */
+/** A session store that refuses, or never answers (a hung Redis, which a real one is not easily made into). */
 class UnreachableStore extends MemoryStore {
   constructor(private readonly failure: 'refused' | 'silent') {
     super();
@@ -100,6 +101,23 @@ describe('when a dependency does not answer', () => {
       expect(stack.logs.join('\n')).not.toContain('hunter2'); // a password in a store's error message
     } finally {
       await stack.close();
+    }
+  });
+});
+
+describe.skipIf(skipRedis)('with sessions in a real Redis', () => {
+  it('/readyz: 200 while Redis runs, 503 naming the session store once it is stopped; /healthz stays 200', async () => {
+    const redis = await startRedis();
+    const stack = await startStack({ SESSION_STORE: redis.url, IDP_TIMEOUT_MS: '1000' });
+    try {
+      expect(await probe(`${stack.appOrigin}/readyz`)).toMatchObject({ status: 200, body: 'ready\n', cookies: [] });
+      await redis.stop();
+      expect(await probe(`${stack.appOrigin}/readyz`)).toMatchObject({ status: 503, body: 'not ready: session store\n', cookies: [] });
+      expect((await probe(`${stack.appOrigin}/healthz`)).status).toBe(200);
+      expect(warnings(stack).filter((r) => r.msg === 'not ready')).toMatchObject([{ failed: [{ dependency: 'session store' }] }]);
+    } finally {
+      await stack.close();
+      await redis.close();
     }
   });
 });
