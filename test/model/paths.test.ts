@@ -3,29 +3,20 @@
 // the page, the cookies and the persisted machine state must be what the model predicts; at the end
 // every transition of the machine must have been taken by some path.
 import type { AnyStateMachine } from 'xstate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sessionMachine } from '../../machines/session.ts';
 import { expectOutcome, expectPageAgreesWithSession } from './checks.ts';
 import { coverageOf, formatCoverage, Taken } from './coverage.ts';
 import { describeAct, initialWorld, step, type Act } from './model.ts';
 import { generatePaths } from './paths.ts';
 import { newAccount, Person } from './person.ts';
-import { startModelStack, withRequestDeadline, type ModelStack } from './stack.ts';
+import { useModelStack, type ModelStack } from './stack.ts';
 import { variant, withEvent } from './variants.ts';
 
 const paths = generatePaths(sessionMachine);
 const taken = new Taken();
 let stack: ModelStack;
-let restoreFetch: () => void;
-
-beforeAll(async () => {
-  restoreFetch = withRequestDeadline(10_000);
-  stack = await startModelStack();
-});
-afterAll(async () => {
-  restoreFetch();
-  await stack.close();
-});
+useModelStack((started) => (stack = started));
 
 /** A person in a fresh browser walks the path; each act is checked against `machine`'s prediction. */
 async function walk(machine: AnyStateMachine, path: Act[], record?: Taken): Promise<void> {

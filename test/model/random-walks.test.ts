@@ -4,26 +4,18 @@
 // provider), the page is what the model predicts, the page and the kept session agree on who is
 // signed in, and nobody else's session moved.
 import fc from 'fast-check';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { sessionMachine } from '../../machines/session.ts';
 import { expectOutcome, expectPageAgreesWithSession } from './checks.ts';
 import { actsFrom, describeAct, initialWorld, step, type World } from './model.ts';
 import { newAccount, Person } from './person.ts';
-import { startModelStack, withRequestDeadline, type ModelStack } from './stack.ts';
+import { useModelStack, type ModelStack } from './stack.ts';
 
 const PEOPLE = 3;
 const NAMES = ['Ada', 'Bea', 'Cyd'];
 
 let stack: ModelStack;
-let restoreFetch: () => void;
-beforeAll(async () => {
-  restoreFetch = withRequestDeadline(10_000);
-  stack = await startModelStack();
-});
-afterAll(async () => {
-  restoreFetch();
-  await stack.close();
-});
+useModelStack((started) => (stack = started));
 
 interface Model { worlds: World[] }
 interface Real { people: Person[] }

@@ -2,7 +2,7 @@
 // need to see and to switch: the app's session store (where the persisted machine snapshot is) and
 // an outage of the app's route to the identity provider.
 import { createServer, type AddressInfo } from 'node:net';
-import { vi } from 'vitest';
+import { afterAll, beforeAll, vi } from 'vitest';
 import type { Flow } from '../../machines/session.ts';
 import type { Config } from '../../src/config.ts';
 import { createIdentity, type Identity } from '../../src/identity/index.ts';
@@ -91,4 +91,20 @@ export function withRequestDeadline(ms: number): () => void {
   const real = globalThis.fetch;
   vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => real(input, init?.signal ? init : { ...init, signal: AbortSignal.timeout(ms) }));
   return () => vi.unstubAllGlobals();
+}
+
+/** The stack for one test file: started before its tests (every request bounded to 10 s), stopped
+ *  after them; `use` receives it once it runs. */
+export function useModelStack(use: (stack: ModelStack) => void): void {
+  let stack: ModelStack | undefined;
+  let restoreFetch: (() => void) | undefined;
+  beforeAll(async () => {
+    restoreFetch = withRequestDeadline(10_000);
+    stack = await startModelStack();
+    use(stack);
+  });
+  afterAll(async () => {
+    restoreFetch?.();
+    await stack?.close();
+  });
 }
