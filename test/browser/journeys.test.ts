@@ -47,14 +47,41 @@ describe.skipIf(skipBrowserJourneys)('journeys in Chromium', () => {
     return { email, password: 'Secret123', givenName };
   }
 
-  /** From the signed-out page through the emulator's sign-in page to the greeting. */
-  async function signIn({ page, see }: Journey, email: string, password: string, givenName: string) {
+  /** From the signed-out page to the emulator's sign-in page, until `selector` shows. */
+  async function toSignInPage({ page, see }: Pick<Journey, 'page' | 'see'>, selector: string) {
     await page.goto(home());
     await page.locator('#SignIn').waitFor();
     await see('home');
     await page.click('#SignIn');
-    await onEmulator(page, stack.emulator.flows.signUpSignIn, '#signInName');
+    await onEmulator(page, stack.emulator.flows.signUpSignIn, selector);
     await see('sign-in');
+  }
+
+  /** The password-reset page, filled in and sent. */
+  async function resetPassword(page: Page, email: string, password: string) {
+    await page.fill('#email', email);
+    await page.fill('#newPassword', password);
+    await page.fill('#reenterPassword', password);
+    await page.click('#continue');
+  }
+
+  /** Signed in, starts a user flow with `button`, cancels it there, and is back signed in with the message. */
+  async function cancelUserFlow(j: Journey, button: string, flow: string, view: string, person: { email: string; password: string; givenName: string }) {
+    const { page, see } = j;
+    await signIn(j, person.email, person.password, person.givenName);
+    await page.click(button);
+    await onEmulator(page, flow, '#cancel');
+    await see(view);
+    await page.click('#cancel');
+    await onHome(page, '#message');
+    await see('home-cancelled');
+    expect(await message(page)).toContain(cancelled);
+    expect(await nav(page)).toContain(`Hi ${person.givenName}`);
+  }
+
+  /** From the signed-out page through the emulator's sign-in page to the greeting. */
+  async function signIn({ page, see }: Journey, email: string, password: string, givenName: string) {
+    await toSignInPage({ page, see }, '#signInName');
     await page.fill('#signInName', email);
     await page.fill('#password', password);
     await page.click('#next');
@@ -65,11 +92,7 @@ describe.skipIf(skipBrowserJourneys)('journeys in Chromium', () => {
 
   it('sign-up creates the account and greets the new user by name', () =>
     run('sign-up', async ({ page, see }) => {
-      await page.goto(home());
-      await see('home');
-      await page.click('#SignIn');
-      await onEmulator(page, stack.emulator.flows.signUpSignIn, '#createAccount');
-      await see('sign-in');
+      await toSignInPage({ page, see }, '#createAccount');
       await page.click('#createAccount');
       await onEmulator(page, stack.emulator.flows.signUpSignIn, '#newPassword');
       await see('sign-up');
@@ -96,11 +119,7 @@ describe.skipIf(skipBrowserJourneys)('journeys in Chromium', () => {
 
   it('cancel on the sign-up page returns signed out with the message, once', () =>
     run('sign-up-cancel', async ({ page, see }) => {
-      await page.goto(home());
-      await see('home');
-      await page.click('#SignIn');
-      await onEmulator(page, stack.emulator.flows.signUpSignIn, '#createAccount');
-      await see('sign-in');
+      await toSignInPage({ page, see }, '#createAccount');
       await page.click('#createAccount');
       await onEmulator(page, stack.emulator.flows.signUpSignIn, '#cancel');
       await see('sign-up');
@@ -132,19 +151,7 @@ describe.skipIf(skipBrowserJourneys)('journeys in Chromium', () => {
     }));
 
   it('cancel in edit profile returns signed in, with the message', () =>
-    run('profile-edit-cancel', async (j) => {
-      const { page, see } = j;
-      const person = await account('Stays');
-      await signIn(j, person.email, person.password, person.givenName);
-      await page.click('#EditProfile');
-      await onEmulator(page, stack.emulator.flows.editProfile, '#cancel');
-      await see('profile-edit');
-      await page.click('#cancel');
-      await onHome(page, '#message');
-      await see('home-cancelled');
-      expect(await message(page)).toContain(cancelled);
-      expect(await nav(page)).toContain('Hi Stays');
-    }));
+    run('profile-edit-cancel', async (j) => cancelUserFlow(j, '#EditProfile', stack.emulator.flows.editProfile, 'profile-edit', await account('Stays'))));
 
   it('reset password returns signed in; afterwards only the new password works', () =>
     run('password-reset', async (j) => {
@@ -154,10 +161,7 @@ describe.skipIf(skipBrowserJourneys)('journeys in Chromium', () => {
       await page.click('#PasswordReset');
       await onEmulator(page, stack.emulator.flows.resetPassword, '#newPassword');
       await see('password-reset');
-      await page.fill('#email', person.email);
-      await page.fill('#newPassword', 'Changed42');
-      await page.fill('#reenterPassword', 'Changed42');
-      await page.click('#continue');
+      await resetPassword(page, person.email, 'Changed42');
       await onHome(page, '#PasswordReset');
       await see('home-signed-in');
       expect(await nav(page)).toContain('Hi Resetter');
@@ -178,35 +182,16 @@ describe.skipIf(skipBrowserJourneys)('journeys in Chromium', () => {
     }));
 
   it('cancel in reset password returns signed in, with the message', () =>
-    run('password-reset-cancel', async (j) => {
-      const { page, see } = j;
-      const demo = stack.emulator.demoUser;
-      await signIn(j, demo.email, demo.password, demo.givenName);
-      await page.click('#PasswordReset');
-      await onEmulator(page, stack.emulator.flows.resetPassword, '#cancel');
-      await see('password-reset');
-      await page.click('#cancel');
-      await onHome(page, '#message');
-      await see('home-cancelled');
-      expect(await message(page)).toContain(cancelled);
-      expect(await nav(page)).toContain(`Hi ${demo.givenName}`);
-    }));
+    run('password-reset-cancel', async (j) => cancelUserFlow(j, '#PasswordReset', stack.emulator.flows.resetPassword, 'password-reset', stack.emulator.demoUser)));
 
   it('"Forgot your password?" leads through the password reset to a signed-in page', () =>
     run('forgot-password', async ({ page, see }) => {
       const person = await account('Forgetful');
-      await page.goto(home());
-      await see('home');
-      await page.click('#SignIn');
-      await onEmulator(page, stack.emulator.flows.signUpSignIn, '#forgotPassword');
-      await see('sign-in');
+      await toSignInPage({ page, see }, '#forgotPassword');
       await page.click('#forgotPassword');
       await onEmulator(page, stack.emulator.flows.resetPassword, '#newPassword');
       await see('password-reset');
-      await page.fill('#email', person.email);
-      await page.fill('#newPassword', 'NewSecret9');
-      await page.fill('#reenterPassword', 'NewSecret9');
-      await page.click('#continue');
+      await resetPassword(page, person.email, 'NewSecret9');
       await onHome(page, '#EditProfile');
       await see('home-signed-in');
       expect(await nav(page)).toContain('Hi Forgetful');
