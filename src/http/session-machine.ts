@@ -7,6 +7,7 @@ import { sessionMachine } from '../../machines/session.ts';
 import type { CallbackParams, Problem, SessionContext, SessionEvent, User } from '../../machines/session.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Logger } from '../log.ts';
+import type { Pages } from './pages.ts';
 
 /** What the machine decided this request should get, collected by the provided actions. */
 interface Reply {
@@ -26,6 +27,7 @@ export interface DispatchOptions {
   /** Longest wait for the machine to settle; a safety net above the identity provider timeout. */
   settleTimeoutMs: number;
   log: Logger;
+  pages: Pages;
 }
 
 /** What a route sends: the bridge dates callbacks itself. */
@@ -39,7 +41,7 @@ const timedOut: Problem = {
   detail: 'We stopped waiting for the identity provider. Please try again in a moment.',
 };
 
-export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie, logoutEndpoint, settleTimeoutMs, log }: DispatchOptions): Dispatch {
+export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie, logoutEndpoint, settleTimeoutMs, log, pages }: DispatchOptions): Dispatch {
   const replies = new WeakMap<AnyActorRef, Reply>();
   const replyOf = (self: AnyActorRef) => replies.get(self)!;
 
@@ -116,7 +118,7 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
       } catch {
         actor.stop();
         log.warn({ msg: 'machine did not settle', event: event.type, from });
-        return renderProblem(ctx, timedOut, (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user);
+        return pages.problem(ctx, timedOut, (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user);
       }
     }
     const snapshot = actor.getSnapshot();
@@ -146,8 +148,8 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     if (reply.redirect) return ctx.redirect(reply.redirect);
     const page = reply.page ?? { view: 'home', context: snapshot.context };
     const { user, notice } = page.context;
-    if (page.view === 'problem') return renderProblem(ctx, page.problem, user);
-    await ctx.render('home.njk', { showSignInButton: !user, givenName: user?.givenName, message: notice });
+    if (page.view === 'problem') return pages.problem(ctx, page.problem, user);
+    return pages.home(ctx, user, notice);
   };
 }
 
@@ -157,9 +159,3 @@ const stateName = (value: StateValue): string =>
 
 const isPristine = (value: unknown, context: SessionContext) =>
   value === 'signedOut' && context.user === null && context.transaction === null && context.notice === null;
-
-/** The error page, with the navigation of whoever is looking at it. */
-export async function renderProblem(ctx: Context, problem: Problem, user?: User | null): Promise<void> {
-  ctx.status = problem.status;
-  await ctx.render('error.njk', { ...problem, showSignInButton: !user, givenName: user?.givenName });
-}
