@@ -1,5 +1,7 @@
-// The bridge between HTTP and the statechart: restore this browser's actor from its persisted
-// snapshot, send one event, wait until no `busy` state is active, persist it, answer.
+// The bridge between HTTP and the statechart: restore this browser's snapshot, send one event,
+// wait until no `busy` state is active, persist it, carry out the machine's actions, answer. An
+// event that starts no identity call is stepped without an actor (./machine-step.ts); the others
+// run in an actor restored for the request, as xstate runs invoked actors.
 import type { Context } from 'koa';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import type { AnyActorRef, Snapshot, StateValue } from 'xstate';
@@ -7,6 +9,7 @@ import { sessionMachine } from '../../machines/session.ts';
 import type { CallbackParams, Problem, SessionContext, SessionEvent, User } from '../../machines/session.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Logger } from '../log.ts';
+import { createStepper, type SessionSnapshot } from './machine-step.ts';
 import type { Pages } from './pages.ts';
 
 /** What the machine decided this request should get, collected by the provided actions. */
@@ -75,18 +78,6 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     });
   }
 
-  function restore(ctx: Context) {
-    const saved = ctx.session?.machine as Snapshot<unknown> | undefined;
-    if (saved) {
-      try {
-        return createActor(machine, { snapshot: saved });
-      } catch {
-        log.warn({ msg: 'session snapshot could not be restored; starting signed out' });
-      }
-    }
-    return createActor(machine);
-  }
-
   /** A browser whose session ended by timeout: its cookie came back, its session did not (idle, the
    *  store let it go) or is too old (absolute). Forgets what it held; true when that happened. */
   async function expire(ctx: Context): Promise<boolean> {
@@ -100,32 +91,70 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     return true;
   }
 
-  return async function dispatch(ctx, requested) {
-    const expired = await expire(ctx);
-    const actor = expired ? createActor(machine) : restore(ctx);
-    const reply: Reply = {};
+  const stepper = createStepper(machine);
+
+  /** The session's snapshot made live, or a new visitor's when it does not fit the machine. */
+  function restore(saved: Snapshot<unknown> | undefined): { start: SessionSnapshot; saved?: Snapshot<unknown> } {
+    if (saved) {
+      try {
+        return { start: stepper.restore(saved), saved };
+      } catch {
+        log.warn({ msg: 'session snapshot could not be restored; starting signed out' });
+      }
+    }
+    return { start: stepper.initial };
+  }
+
+  /** The events through a real actor: for the steps that start an identity call, and wait for it. */
+  async function settle(saved: Snapshot<unknown> | undefined, events: SessionEvent[], reply: Reply, from: string) {
+    const actor = createActor(machine, saved ? { snapshot: saved } : undefined);
     replies.set(actor, reply);
     actor.start();
-    const from = stateName(actor.getSnapshot().value);
-    if (expired) actor.send({ type: 'EXPIRE' });
-    const event: SessionEvent = requested.type === 'CALLBACK' ? { ...requested, at: now() } : requested;
-    actor.send(event);
-    // Most events settle within send(): only a `busy` state (an identity call) needs waiting for,
-    // and waitFor would cost a timer, a subscription and a promise on every request.
+    for (const event of events) actor.send(event);
+    // Only a `busy` state (an identity call) needs waiting for; waitFor costs a timer, a
+    // subscription and a promise.
     if (actor.getSnapshot().hasTag('busy')) {
       try {
         await waitFor(actor, (s) => !s.hasTag('busy'), { timeout: settleTimeoutMs });
       } catch {
         actor.stop();
-        log.warn({ msg: 'machine did not settle', event: event.type, from });
-        return pages.problem(ctx, timedOut, (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user);
+        log.warn({ msg: 'machine did not settle', event: events.at(-1)!.type, from });
+        return undefined;
       }
     }
     const snapshot = actor.getSnapshot();
-    const pristine = isPristine(snapshot.value, snapshot.context);
     // Persisted before stop(), which would mark it stopped; not at all when nothing is kept.
-    const persisted = pristine ? undefined : actor.getPersistedSnapshot();
+    const persisted = isPristine(snapshot.value, snapshot.context) ? undefined : actor.getPersistedSnapshot();
     actor.stop();
+    return { snapshot, persisted };
+  }
+
+  /** The events without an actor, when they need none (most requests): the machine's actions run
+   *  here, through the same implementations an actor would call. */
+  function step(start: SessionSnapshot, events: SessionEvent[], reply: Reply) {
+    const next = stepper.step(start, events);
+    if (!next) return undefined;
+    replies.set(stepper.self, reply);
+    try {
+      for (const action of next.actions) action.exec?.(action.info, action.params);
+    } finally {
+      replies.delete(stepper.self);
+    }
+    const { snapshot } = next;
+    return { snapshot, persisted: isPristine(snapshot.value, snapshot.context) ? undefined : machine.getPersistedSnapshot(snapshot) };
+  }
+
+  return async function dispatch(ctx, requested) {
+    const expired = await expire(ctx);
+    const { start, saved } = restore(expired ? undefined : (ctx.session?.machine as Snapshot<unknown> | undefined));
+    const from = stateName(start.value);
+    const event: SessionEvent = requested.type === 'CALLBACK' ? { ...requested, at: now() } : requested;
+    const events: SessionEvent[] = expired ? [{ type: 'EXPIRE' }, event] : [event];
+    const reply: Reply = {};
+    const settled = step(start, events, reply) ?? (await settle(saved, events, reply, from));
+    if (!settled) return pages.problem(ctx, timedOut, (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user);
+    const { snapshot, persisted } = settled;
+    const pristine = persisted === undefined;
     ctx.state.transition = { event: event.type, from, to: stateName(snapshot.value) };
 
     if (reply.endSession) {
