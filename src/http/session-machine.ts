@@ -6,10 +6,10 @@ import type { Context } from 'koa';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import type { AnyActorRef, Snapshot, StateValue } from 'xstate';
 import { sessionMachine } from '../../machines/session.ts';
-import type { CallbackParams, Problem, SessionContext, SessionEvent, User } from '../../machines/session.ts';
+import type { CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Logger } from '../log.ts';
-import { createStepper, type SessionSnapshot } from './machine-step.ts';
+import { createStepper, settledEvent, type SessionSnapshot } from './machine-step.ts';
 import type { Pages } from './pages.ts';
 
 /** What the machine decided this request should get, collected by the provided actions. */
@@ -44,8 +44,29 @@ const timedOut: Problem = {
   detail: 'We stopped waiting for the identity provider. Please try again in a moment.',
 };
 
+/** Where a request's events left the machine, and what to keep of it; or no answer in time. */
+type Settled = { snapshot: SessionSnapshot; persisted: Snapshot<unknown> | undefined } | 'timedOut';
+
+/** The promise's outcome, or undefined once `deadline` (performance.now()) has passed. */
+async function within<T>(deadline: number, work: Promise<T>): Promise<{ output: T } | { error: unknown } | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - performance.now()));
+  });
+  try {
+    return await Promise.race([work.then((output) => ({ output }), (error: unknown) => ({ error })), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie, logoutEndpoint, settleTimeoutMs, log, pages }: DispatchOptions): Dispatch {
   const replies = new WeakMap<AnyActorRef, Reply>();
+  // The machine's two invoked promises, run by an actor or by the bridge itself (see run()).
+  const invoked = {
+    authorize: (input: { flow: Flow }) => logged('authorize', identity.authorize(input.flow)),
+    redeem: (input: { transaction: Transaction; params: CallbackParams }) => logged('redeem', identity.redeem(input.transaction, input.params)),
+  };
   const replyOf = (self: AnyActorRef) => replies.get(self)!;
 
   // Provided once: every request's actor is created from this machine and a restored snapshot.
@@ -65,8 +86,8 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
       },
     },
     actors: {
-      authorize: fromPromise(({ input }) => logged('authorize', identity.authorize(input.flow))),
-      redeem: fromPromise(({ input }) => logged('redeem', identity.redeem(input.transaction, input.params))),
+      authorize: fromPromise(({ input }) => invoked.authorize(input)),
+      redeem: fromPromise(({ input }) => invoked.redeem(input)),
     },
   });
 
@@ -91,7 +112,7 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     return true;
   }
 
-  const stepper = createStepper(machine);
+  const stepper = createStepper(machine, new Set(Object.keys(invoked)));
 
   /** The session's snapshot made live, or a new visitor's when it does not fit the machine. */
   function restore(saved: Snapshot<unknown> | undefined): { start: SessionSnapshot; saved?: Snapshot<unknown> } {
@@ -105,8 +126,8 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     return { start: stepper.initial };
   }
 
-  /** The events through a real actor: for the steps that start an identity call, and wait for it. */
-  async function settle(saved: Snapshot<unknown> | undefined, events: SessionEvent[], reply: Reply, from: string) {
+  /** The events through a real actor, for what the bridge cannot step itself. */
+  async function settle(saved: Snapshot<unknown> | undefined, events: SessionEvent[], reply: Reply, from: string): Promise<Settled> {
     const actor = createActor(machine, saved ? { snapshot: saved } : undefined);
     replies.set(actor, reply);
     actor.start();
@@ -119,7 +140,7 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
       } catch {
         actor.stop();
         log.warn({ msg: 'machine did not settle', event: events.at(-1)!.type, from });
-        return undefined;
+        return 'timedOut';
       }
     }
     const snapshot = actor.getSnapshot();
@@ -129,16 +150,32 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     return { snapshot, persisted };
   }
 
-  /** The events without an actor, when they need none (most requests): the machine's actions run
-   *  here, through the same implementations an actor would call. */
-  function step(start: SessionSnapshot, events: SessionEvent[], reply: Reply) {
-    const next = stepper.step(start, events);
+  /** The events without an actor, when they need none (every event of this machine): the
+   *  machine's actions run here, through the same implementations an actor would call, and its
+   *  invoked promises too, within the settle timeout. Undefined when an actor is needed. */
+  async function run(start: SessionSnapshot, events: SessionEvent[], reply: Reply, from: string): Promise<Settled | undefined> {
+    let next = stepper.step(start, events);
     if (!next) return undefined;
-    replies.set(stepper.self, reply);
-    try {
-      for (const action of next.actions) action.exec?.(action.info, action.params);
-    } finally {
-      replies.delete(stepper.self);
+    const deadline = performance.now() + settleTimeoutMs;
+    for (;;) {
+      replies.set(stepper.self, reply);
+      try {
+        for (const action of next.actions) action.exec?.(action.info, action.params);
+      } finally {
+        replies.delete(stepper.self);
+      }
+      if (!next.invoke) break;
+      const { src, input } = next.invoke;
+      const work = invoked[src as keyof typeof invoked] as (input: unknown) => Promise<unknown>;
+      const outcome = await within(deadline, work(input));
+      if (!outcome) {
+        log.warn({ msg: 'machine did not settle', event: events.at(-1)!.type, from });
+        return 'timedOut';
+      }
+      const after = stepper.step(next.snapshot, [settledEvent(next.invoke, outcome)]);
+      // Only from a first step may an actor take over; the machine never needs one later.
+      if (!after) throw new Error('the session machine needs an actor after an identity call');
+      next = after;
     }
     const { snapshot } = next;
     return { snapshot, persisted: isPristine(snapshot.value, snapshot.context) ? undefined : machine.getPersistedSnapshot(snapshot) };
@@ -151,8 +188,8 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     const event: SessionEvent = requested.type === 'CALLBACK' ? { ...requested, at: now() } : requested;
     const events: SessionEvent[] = expired ? [{ type: 'EXPIRE' }, event] : [event];
     const reply: Reply = {};
-    const settled = step(start, events, reply) ?? (await settle(saved, events, reply, from));
-    if (!settled) return pages.problem(ctx, timedOut, (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user);
+    const settled = (await run(start, events, reply, from)) ?? (await settle(saved, events, reply, from));
+    if (settled === 'timedOut') return pages.problem(ctx, timedOut, (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user);
     const { snapshot, persisted } = settled;
     const pristine = persisted === undefined;
     ctx.state.transition = { event: event.type, from, to: stateName(snapshot.value) };
