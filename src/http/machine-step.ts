@@ -60,37 +60,48 @@ export function createStepper(machine: SessionMachine, promises: ReadonlySet<str
   };
   const initial = machine.getInitialSnapshot(scope);
   collected = [];
+  const fromInitial = new Map<string, Step | undefined>();
 
   return {
     self,
     initial,
     restore: (persisted) => machine.restoreSnapshot(persisted, scope) as SessionSnapshot,
     step(from, events) {
-      collected = [];
-      let snapshot = from;
-      for (const event of events) snapshot = machine.transition(snapshot, event as SessionEvent, scope);
-      const all = collected;
-      collected = [];
-      const actions: ExecutableActionObject[] = [];
-      let invoke: Invoke | undefined;
-      for (const action of all) {
-        if (!action.type.startsWith('xstate.')) actions.push(action);
-        else if (action.type === 'xstate.spawnChild') {
-          const { id, src, actorRef } = action.params as { id: string; src: unknown; actorRef?: { getSnapshot(): PromiseSnapshot<unknown, unknown> } };
-          if (typeof src !== 'string' || !promises.has(src) || !actorRef) return undefined;
-          // Spawned and stopped within the step (left at once) is not waited for.
-          if (snapshot.children[id as keyof typeof snapshot.children]) {
-            if (invoke) return undefined;
-            invoke = { id, src, input: actorRef.getSnapshot().input };
-          }
-        } else if (!handledWithin(action)) return undefined;
-      }
-      const children = Object.keys(snapshot.children).length;
-      // At rest no actor runs; busy, exactly the one promise reported.
-      if (snapshot.hasTag('busy') ? !invoke || children !== 1 : invoke || children !== 0) return undefined;
-      return { snapshot, actions, invoke };
+      // A new visitor's step by events that carry nothing is the same for everyone (its page too).
+      const key = from === initial && events.every((event) => Object.keys(event).length === 1) ? events.map((event) => event.type).join() : undefined;
+      if (key !== undefined && fromInitial.has(key)) return fromInitial.get(key);
+      const result = stepFrom(from, events);
+      // Not one that invokes: each sign-in needs its own state, nonce and PKCE.
+      if (key !== undefined && !result?.invoke) fromInitial.set(key, result);
+      return result;
     },
   };
+
+  function stepFrom(from: SessionSnapshot, events: readonly EventObject[]): Step | undefined {
+    collected = [];
+    let snapshot = from;
+    for (const event of events) snapshot = machine.transition(snapshot, event as SessionEvent, scope);
+    const all = collected;
+    collected = [];
+    const actions: ExecutableActionObject[] = [];
+    let invoke: Invoke | undefined;
+    for (const action of all) {
+      if (!action.type.startsWith('xstate.')) actions.push(action);
+      else if (action.type === 'xstate.spawnChild') {
+        const { id, src, actorRef } = action.params as { id: string; src: unknown; actorRef?: { getSnapshot(): PromiseSnapshot<unknown, unknown> } };
+        if (typeof src !== 'string' || !promises.has(src) || !actorRef) return undefined;
+        // Spawned and stopped within the step (left at once) is not waited for.
+        if (snapshot.children[id as keyof typeof snapshot.children]) {
+          if (invoke) return undefined;
+          invoke = { id, src, input: actorRef.getSnapshot().input };
+        }
+      } else if (!handledWithin(action)) return undefined;
+    }
+    const children = Object.keys(snapshot.children).length;
+    // At rest no actor runs; busy, exactly the one promise reported.
+    if (snapshot.hasTag('busy') ? !invoke || children !== 1 : invoke || children !== 0) return undefined;
+    return { snapshot, actions, invoke };
+  }
 }
 
 /** xstate's own actions a step completes by itself: an immediate raise (processed within the

@@ -7,7 +7,8 @@ import type { Context } from 'koa';
 import type { Problem, User } from '../../machines/session.ts';
 
 /** Distinct shared pages kept: the home page with each notice, the error pages. Bounded because an
- *  error page can quote the identity provider's `error` from the callback's query. */
+ *  error page can quote the identity provider's `error` from the callback's query; a flood of
+ *  those only costs renders. */
 const MAX_SHARED = 64;
 
 export interface Pages {
@@ -17,7 +18,7 @@ export interface Pages {
 }
 
 export function createPages(): Pages {
-  // Least recently used first (a Map keeps insertion order; a hit moves its page to the end).
+  // Oldest first (a Map keeps insertion order): the first dropped when full.
   const shared = new Map<string, string>();
 
   /** The templates read only the model, never ctx.state, which koa-views also hands them. */
@@ -26,8 +27,6 @@ export function createPages(): Pages {
     const key = `${view}\0${JSON.stringify(model)}`;
     const html = shared.get(key);
     if (html !== undefined) {
-      shared.delete(key);
-      shared.set(key, html);
       ctx.type = 'text/html'; // as koa-views sets it
       ctx.body = html;
       return;

@@ -153,7 +153,7 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
   /** The events without an actor, when they need none (every event of this machine): the
    *  machine's actions run here, through the same implementations an actor would call, and its
    *  invoked promises too, within the settle timeout. Undefined when an actor is needed. */
-  async function run(start: SessionSnapshot, events: SessionEvent[], reply: Reply, from: string): Promise<Settled | undefined> {
+  async function run(start: SessionSnapshot, saved: Snapshot<unknown> | undefined, events: SessionEvent[], reply: Reply, from: string): Promise<Settled | undefined> {
     let next = stepper.step(start, events);
     if (!next) return undefined;
     const deadline = performance.now() + settleTimeoutMs;
@@ -178,7 +178,9 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
       next = after;
     }
     const { snapshot } = next;
-    return { snapshot, persisted: isPristine(snapshot.value, snapshot.context) ? undefined : machine.getPersistedSnapshot(snapshot) };
+    if (isPristine(snapshot.value, snapshot.context)) return { snapshot, persisted: undefined };
+    // Most page views change nothing (a notice already cleared): what was saved stays as it is.
+    return { snapshot, persisted: saved && unchanged(start, snapshot) ? saved : machine.getPersistedSnapshot(snapshot) };
   }
 
   return async function dispatch(ctx, requested) {
@@ -188,7 +190,7 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     const event: SessionEvent = requested.type === 'CALLBACK' ? { ...requested, at: now() } : requested;
     const events: SessionEvent[] = expired ? [{ type: 'EXPIRE' }, event] : [event];
     const reply: Reply = {};
-    const settled = (await run(start, events, reply, from)) ?? (await settle(saved, events, reply, from));
+    const settled = (await run(start, saved, events, reply, from)) ?? (await settle(saved, events, reply, from));
     if (settled === 'timedOut') return pages.problem(ctx, timedOut, (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user);
     const { snapshot, persisted } = settled;
     const pristine = persisted === undefined;
@@ -222,6 +224,13 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
 /** 'userFlow.authorizing.awaitingCallback', for logs. */
 const stateName = (value: StateValue): string =>
   typeof value === 'string' ? value : Object.entries(value).map(([key, child]) => `${key}.${stateName(child!)}`).join(',');
+
+/** The same state (a simple one) and the same context values, so the same persisted snapshot. */
+function unchanged(before: SessionSnapshot, after: SessionSnapshot): boolean {
+  if (typeof after.value !== 'string' || after.value !== before.value || after.status !== before.status) return false;
+  const keys = Object.keys(after.context) as (keyof SessionContext)[];
+  return keys.length === Object.keys(before.context).length && keys.every((key) => after.context[key] === before.context[key]);
+}
 
 const isPristine = (value: unknown, context: SessionContext) =>
   value === 'signedOut' && context.user === null && context.transaction === null && context.notice === null;
