@@ -10,7 +10,9 @@ export interface SessionStore {
 }
 
 interface Entry {
-  session: unknown;
+  /** As JSON, as a Redis store keeps it: one string rather than a graph of objects for the
+   *  garbage collector to trace (a sign-in makes one per request), and never shared with a caller. */
+  json: string;
   expiresAt: number;
 }
 
@@ -37,12 +39,11 @@ export class MemoryStore implements SessionStore {
       this.entries.delete(key);
       return undefined;
     }
-    return entry.session;
+    return JSON.parse(entry.json);
   }
 
   async set(key: string, session: unknown, maxAge: number): Promise<void> {
-    // A structured copy: what is stored must not change with the caller's object afterwards.
-    this.entries.set(key, { session: structuredClone(session), expiresAt: this.now() + maxAge });
+    this.entries.set(key, { json: JSON.stringify(session), expiresAt: this.now() + maxAge });
   }
 
   async destroy(key: string): Promise<void> {
