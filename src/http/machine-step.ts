@@ -68,11 +68,12 @@ export function createStepper(machine: SessionMachine, promises: ReadonlySet<str
     restore: (persisted) => machine.restoreSnapshot(persisted, scope) as SessionSnapshot,
     step(from, events) {
       // A new visitor's step by events that carry nothing is the same for everyone (its page too).
+      // One that invokes is too: what differs per sign-in (state, nonce, PKCE) comes from running
+      // the promise, per request, and the step after it. Nothing in a step is changed later.
       const key = from === initial && events.every((event) => Object.keys(event).length === 1) ? events.map((event) => event.type).join() : undefined;
       if (key !== undefined && fromInitial.has(key)) return fromInitial.get(key);
       const result = stepFrom(from, events);
-      // Not one that invokes: each sign-in needs its own state, nonce and PKCE.
-      if (key !== undefined && !result?.invoke) fromInitial.set(key, result);
+      if (key !== undefined) fromInitial.set(key, result);
       return result;
     },
   };

@@ -97,12 +97,16 @@ describe('stepping without an actor', () => {
     expect(stepper.step(stepper.initial, [{ type: 'SHOW' }])).toBeDefined();
   });
 
-  it("keeps a new visitor's step for events that carry nothing, never one that invokes", () => {
+  it("keeps a new visitor's step for events that carry nothing; each sign-in still gets its own transaction", () => {
     const stepper = createStepper(machine, new Set(['authorize', 'redeem']));
     const show = () => stepper.step(stepper.initial, [{ type: 'SHOW' }]);
     expect(show()).toBe(show());
-    const signIn = () => stepper.step(stepper.initial, [{ type: 'SIGN_IN' }]);
-    expect(signIn()).not.toBe(signIn());
+    const transactions = ['s7', 's8'].map((state) => {
+      const busy = stepper.step(stepper.initial, [{ type: 'SIGN_IN' }])!;
+      const output: AuthorizationStart = { url: `https://idp.test/?state=${state}`, transaction: { ...transaction, state } };
+      return stepper.step(busy.snapshot, [settledEvent(busy.invoke!, { output })])!.snapshot.context.transaction?.state;
+    });
+    expect(transactions).toEqual(['s7', 's8']);
     const restored: SessionSnapshot = stepper.restore(rest('signedOut')!);
     expect(stepper.step(restored, [{ type: 'SHOW' }])).not.toBe(stepper.step(restored, [{ type: 'SHOW' }]));
   });
