@@ -1,7 +1,8 @@
 // The bridge between HTTP and the statechart: restore this browser's snapshot, send one event,
-// wait until no `busy` state is active, persist it, carry out the machine's actions, answer. An
-// event that starts no identity call is stepped without an actor (./machine-step.ts); the others
-// run in an actor restored for the request, as xstate runs invoked actors.
+// carry out the machine's actions, wait until no `busy` state is active, persist it, answer. The
+// events are stepped without an actor (./machine-step.ts), the invoked identity calls run here;
+// an actor restored for the request takes over only for what a step cannot do (none of this
+// machine's events today).
 import type { Context } from 'koa';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import type { AnyActorRef, Snapshot, StateValue } from 'xstate';
@@ -69,7 +70,7 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
   };
   const replyOf = (self: AnyActorRef) => replies.get(self)!;
 
-  // Provided once: every request's actor is created from this machine and a restored snapshot.
+  // Provided once: every step, and any actor, runs this machine.
   const machine = sessionMachine.provide({
     actions: {
       render: ({ context, self }, params) => {
