@@ -48,11 +48,11 @@ const timedOut: Problem = {
 /** Where a request's events left the machine, and what to keep of it; or no answer in time. */
 type Settled = { snapshot: SessionSnapshot; persisted: Snapshot<unknown> | undefined } | 'timedOut';
 
-/** The promise's outcome, or undefined once `deadline` (performance.now()) has passed. */
-async function within<T>(deadline: number, work: Promise<T>): Promise<{ output: T } | { error: unknown } | undefined> {
+/** The promise's outcome, or undefined after `ms`. */
+async function within<T>(ms: number, work: Promise<T>): Promise<{ output: T } | { error: unknown } | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - performance.now()));
+    timer = setTimeout(() => resolve(undefined), ms);
   });
   try {
     return await Promise.race([work.then((output) => ({ output }), (error: unknown) => ({ error })), late]);
@@ -155,8 +155,9 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
    *  machine's actions run here, through the same implementations an actor would call, and its
    *  invoked promises too, within the settle timeout. Undefined when an actor is needed. */
   async function run(start: SessionSnapshot, saved: Snapshot<unknown> | undefined, events: SessionEvent[], reply: Reply, from: string): Promise<Settled | undefined> {
-    let next = stepper.step(start, events);
-    if (!next) return undefined;
+    const first = stepper.step(start, events);
+    if (!first) return undefined;
+    let next = first;
     const deadline = performance.now() + settleTimeoutMs;
     for (;;) {
       replies.set(stepper.self, reply);
@@ -168,7 +169,9 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
       if (!next.invoke) break;
       const { src, input } = next.invoke;
       const work = invoked[src as keyof typeof invoked] as (input: unknown) => Promise<unknown>;
-      const outcome = await within(deadline, work(input));
+      // Whole milliseconds, the full timeout the first time: Node keeps one timer list per duration.
+      const left = next === first ? settleTimeoutMs : Math.max(1, Math.ceil(deadline - performance.now()));
+      const outcome = await within(left, work(input));
       if (!outcome) {
         log.warn({ msg: 'machine did not settle', event: events.at(-1)!.type, from });
         return 'timedOut';
