@@ -11,7 +11,8 @@ import { requestLog } from './http/request-log.ts';
 import { createRouter } from './http/routes.ts';
 import { flowView, recordEvents } from './flow/view.ts';
 import { securityHeaders } from './http/security-headers.ts';
-import { createDispatch, renderProblem } from './http/session-machine.ts';
+import { createPages } from './http/pages.ts';
+import { createDispatch } from './http/session-machine.ts';
 import { serveAssets } from './http/static.ts';
 import { createIdentity, type Identity } from './identity/index.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -47,6 +48,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   const app = new Koa({ proxy: config.trustProxy });
   app.keys = new CookieKeys([config.sessionSecret, ...config.previousSessionSecrets]);
   app.silent = true; // errors are logged by the boundary below, without request data
+  const pages = createPages();
 
   // Probes first: no session, no cookie, no request-log line for a success.
   app.use(
@@ -65,19 +67,19 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
-        await renderProblem(ctx, { status: 404, title: 'Page not found', detail: 'There is nothing at this address.' });
+        await pages.problem(ctx, { status: 404, title: 'Page not found', detail: 'There is nothing at this address.' });
       }
     } catch (error) {
       if (error instanceof StoreUnavailable) {
         // Redis is away: the browser keeps its cookie, and its session as Redis last had it.
         log.warn({ msg: 'session store unavailable', path: ctx.path });
         ctx.set('Retry-After', '5');
-        return renderProblem(ctx, error);
+        return pages.problem(ctx, { status: error.status, title: error.title, detail: error.detail });
       }
       log.error({ msg: 'request failed', path: ctx.path, error: (error as Error).name, detail: (error as Error).message });
       ctx.session = null;
       try {
-        await renderProblem(ctx, { status: 500, title: 'Something went wrong', detail: 'Your session was reset. Please start again.' });
+        await pages.problem(ctx, { status: 500, title: 'Something went wrong', detail: 'Your session was reset. Please start again.' });
       } catch {
         ctx.status = 500;
         ctx.type = 'text/plain';
@@ -90,7 +92,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   app.use(async (ctx, next) => {
     // Refused before any session or machine work (Node itself answers 431 past 16 KB of headers).
     if (ctx.url.length <= MAX_URL_BYTES) return next();
-    await renderProblem(ctx, { status: 414, title: 'This address is too long', detail: 'Nothing was done. Please start again from the home page.' });
+    await pages.problem(ctx, { status: 414, title: 'This address is too long', detail: 'Nothing was done. Please start again from the home page.' });
   });
   // Served over https (the public redirect URI says so): the __Host- prefix makes browsers refuse
   // the cookie unless it is Secure, host-only and for the whole site.
@@ -120,6 +122,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     logoutEndpoint: config.logoutEndpoint,
     settleTimeoutMs: config.idpTimeoutMs,
     log,
+    pages,
   });
   if (config.flowView) app.use(recordEvents()).use(flowView());
   app.use(createRouter(dispatch).routes());

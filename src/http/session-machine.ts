@@ -1,12 +1,17 @@
-// The bridge between HTTP and the statechart: restore this browser's actor from its persisted
-// snapshot, send one event, wait until no `busy` state is active, persist it, answer.
+// The bridge between HTTP and the statechart: restore this browser's snapshot, send one event,
+// carry out the machine's actions, wait until no `busy` state is active, persist it, answer. The
+// events are stepped without an actor (./machine-step.ts), the invoked identity calls run here;
+// an actor restored for the request takes over only for what a step cannot do (none of this
+// machine's events today).
 import type { Context } from 'koa';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import type { AnyActorRef, Snapshot, StateValue } from 'xstate';
 import { sessionMachine } from '../../machines/session.ts';
-import type { CallbackParams, Problem, SessionContext, SessionEvent, User } from '../../machines/session.ts';
+import type { CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Logger } from '../log.ts';
+import { createStepper, settledEvent, type SessionSnapshot } from './machine-step.ts';
+import type { Pages } from './pages.ts';
 
 /** What the machine decided this request should get, collected by the provided actions. */
 interface Reply {
@@ -26,6 +31,7 @@ export interface DispatchOptions {
   /** Longest wait for the machine to settle; a safety net above the identity provider timeout. */
   settleTimeoutMs: number;
   log: Logger;
+  pages: Pages;
 }
 
 /** What a route sends: the bridge dates callbacks itself. */
@@ -39,11 +45,32 @@ const timedOut: Problem = {
   detail: 'We stopped waiting for the identity provider. Please try again in a moment.',
 };
 
-export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie, logoutEndpoint, settleTimeoutMs, log }: DispatchOptions): Dispatch {
+/** Where a request's events left the machine, and what to keep of it; or no answer in time. */
+type Settled = { snapshot: SessionSnapshot; persisted: Snapshot<unknown> | undefined } | 'timedOut';
+
+/** The promise's outcome, or undefined after `ms`. */
+async function within<T>(ms: number, work: Promise<T>): Promise<{ output: T } | { error: unknown } | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([work.then((output) => ({ output }), (error: unknown) => ({ error })), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie, logoutEndpoint, settleTimeoutMs, log, pages }: DispatchOptions): Dispatch {
   const replies = new WeakMap<AnyActorRef, Reply>();
+  // The machine's two invoked promises, run by an actor or by the bridge itself (see run()).
+  const invoked = {
+    authorize: (input: { flow: Flow }) => logged('authorize', identity.authorize(input.flow)),
+    redeem: (input: { transaction: Transaction; params: CallbackParams }) => logged('redeem', identity.redeem(input.transaction, input.params)),
+  };
   const replyOf = (self: AnyActorRef) => replies.get(self)!;
 
-  // Provided once: every request's actor is created from this machine and a restored snapshot.
+  // Provided once: every step, and any actor, runs this machine.
   const machine = sessionMachine.provide({
     actions: {
       render: ({ context, self }, params) => {
@@ -60,8 +87,8 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
       },
     },
     actors: {
-      authorize: fromPromise(({ input }) => logged('authorize', identity.authorize(input.flow))),
-      redeem: fromPromise(({ input }) => logged('redeem', identity.redeem(input.transaction, input.params))),
+      authorize: fromPromise(({ input }) => invoked.authorize(input)),
+      redeem: fromPromise(({ input }) => invoked.redeem(input)),
     },
   });
 
@@ -71,18 +98,6 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
       log.warn({ msg: `${step} failed`, status: (error as Problem).status, reason: (error as { reason?: string }).reason ?? (error as Error).name });
       throw error;
     });
-  }
-
-  function restore(ctx: Context) {
-    const saved = ctx.session?.machine as Snapshot<unknown> | undefined;
-    if (saved) {
-      try {
-        return createActor(machine, { snapshot: saved });
-      } catch {
-        log.warn({ msg: 'session snapshot could not be restored; starting signed out' });
-      }
-    }
-    return createActor(machine);
   }
 
   /** A browser whose session ended by timeout: its cookie came back, its session did not (idle, the
@@ -98,32 +113,91 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     return true;
   }
 
-  return async function dispatch(ctx, requested) {
-    const expired = await expire(ctx);
-    const actor = expired ? createActor(machine) : restore(ctx);
-    const reply: Reply = {};
+  const stepper = createStepper(machine, new Set(Object.keys(invoked)));
+
+  /** The session's snapshot made live, or a new visitor's when it does not fit the machine. */
+  function restore(saved: Snapshot<unknown> | undefined): { start: SessionSnapshot; saved?: Snapshot<unknown> } {
+    if (saved) {
+      try {
+        return { start: stepper.restore(saved), saved };
+      } catch {
+        log.warn({ msg: 'session snapshot could not be restored; starting signed out' });
+      }
+    }
+    return { start: stepper.initial };
+  }
+
+  /** The events through a real actor, for what the bridge cannot step itself. */
+  async function settle(saved: Snapshot<unknown> | undefined, events: SessionEvent[], reply: Reply, from: string): Promise<Settled> {
+    const actor = createActor(machine, saved ? { snapshot: saved } : undefined);
     replies.set(actor, reply);
     actor.start();
-    const from = stateName(actor.getSnapshot().value);
-    if (expired) actor.send({ type: 'EXPIRE' });
-    const event: SessionEvent = requested.type === 'CALLBACK' ? { ...requested, at: now() } : requested;
-    actor.send(event);
-    // Most events settle within send(): only a `busy` state (an identity call) needs waiting for,
-    // and waitFor would cost a timer, a subscription and a promise on every request.
+    for (const event of events) actor.send(event);
+    // Only a `busy` state (an identity call) needs waiting for; waitFor costs a timer, a
+    // subscription and a promise.
     if (actor.getSnapshot().hasTag('busy')) {
       try {
         await waitFor(actor, (s) => !s.hasTag('busy'), { timeout: settleTimeoutMs });
       } catch {
         actor.stop();
-        log.warn({ msg: 'machine did not settle', event: event.type, from });
-        return renderProblem(ctx, timedOut, (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user);
+        log.warn({ msg: 'machine did not settle', event: events.at(-1)!.type, from });
+        return 'timedOut';
       }
     }
     const snapshot = actor.getSnapshot();
-    const pristine = isPristine(snapshot.value, snapshot.context);
     // Persisted before stop(), which would mark it stopped; not at all when nothing is kept.
-    const persisted = pristine ? undefined : actor.getPersistedSnapshot();
+    const persisted = isPristine(snapshot.value, snapshot.context) ? undefined : actor.getPersistedSnapshot();
     actor.stop();
+    return { snapshot, persisted };
+  }
+
+  /** The events without an actor, when they need none (every event of this machine): the
+   *  machine's actions run here, through the same implementations an actor would call, and its
+   *  invoked promises too, within the settle timeout. Undefined when an actor is needed. */
+  async function run(start: SessionSnapshot, saved: Snapshot<unknown> | undefined, events: SessionEvent[], reply: Reply, from: string): Promise<Settled | undefined> {
+    const first = stepper.step(start, events);
+    if (!first) return undefined;
+    let next = first;
+    const deadline = performance.now() + settleTimeoutMs;
+    for (;;) {
+      replies.set(stepper.self, reply);
+      try {
+        for (const action of next.actions) action.exec?.(action.info, action.params);
+      } finally {
+        replies.delete(stepper.self);
+      }
+      if (!next.invoke) break;
+      const { src, input } = next.invoke;
+      const work = invoked[src as keyof typeof invoked] as (input: unknown) => Promise<unknown>;
+      // Whole milliseconds, the full timeout the first time: Node keeps one timer list per duration.
+      const left = next === first ? settleTimeoutMs : Math.max(1, Math.ceil(deadline - performance.now()));
+      const outcome = await within(left, work(input));
+      if (!outcome) {
+        log.warn({ msg: 'machine did not settle', event: events.at(-1)!.type, from });
+        return 'timedOut';
+      }
+      const after = stepper.step(next.snapshot, [settledEvent(next.invoke, outcome)]);
+      // Only from a first step may an actor take over; the machine never needs one later.
+      if (!after) throw new Error('the session machine needs an actor after an identity call');
+      next = after;
+    }
+    const { snapshot } = next;
+    if (isPristine(snapshot.value, snapshot.context)) return { snapshot, persisted: undefined };
+    // Most page views change nothing (a notice already cleared): what was saved stays as it is.
+    return { snapshot, persisted: saved && unchanged(start, snapshot) ? saved : machine.getPersistedSnapshot(snapshot) };
+  }
+
+  return async function dispatch(ctx, requested) {
+    const expired = await expire(ctx);
+    const { start, saved } = restore(expired ? undefined : (ctx.session?.machine as Snapshot<unknown> | undefined));
+    const from = stateName(start.value);
+    const event: SessionEvent = requested.type === 'CALLBACK' ? { ...requested, at: now() } : requested;
+    const events: SessionEvent[] = expired ? [{ type: 'EXPIRE' }, event] : [event];
+    const reply: Reply = {};
+    const settled = (await run(start, saved, events, reply, from)) ?? (await settle(saved, events, reply, from));
+    if (settled === 'timedOut') return pages.problem(ctx, timedOut, (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user);
+    const { snapshot, persisted } = settled;
+    const pristine = persisted === undefined;
     ctx.state.transition = { event: event.type, from, to: stateName(snapshot.value) };
 
     if (reply.endSession) {
@@ -146,8 +220,8 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     if (reply.redirect) return ctx.redirect(reply.redirect);
     const page = reply.page ?? { view: 'home', context: snapshot.context };
     const { user, notice } = page.context;
-    if (page.view === 'problem') return renderProblem(ctx, page.problem, user);
-    await ctx.render('home.njk', { showSignInButton: !user, givenName: user?.givenName, message: notice });
+    if (page.view === 'problem') return pages.problem(ctx, page.problem, user);
+    return pages.home(ctx, user, notice);
   };
 }
 
@@ -155,11 +229,12 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
 const stateName = (value: StateValue): string =>
   typeof value === 'string' ? value : Object.entries(value).map(([key, child]) => `${key}.${stateName(child!)}`).join(',');
 
+/** The same state (a simple one) and the same context values, so the same persisted snapshot. */
+function unchanged(before: SessionSnapshot, after: SessionSnapshot): boolean {
+  if (typeof after.value !== 'string' || after.value !== before.value || after.status !== before.status) return false;
+  const keys = Object.keys(after.context) as (keyof SessionContext)[];
+  return keys.length === Object.keys(before.context).length && keys.every((key) => after.context[key] === before.context[key]);
+}
+
 const isPristine = (value: unknown, context: SessionContext) =>
   value === 'signedOut' && context.user === null && context.transaction === null && context.notice === null;
-
-/** The error page, with the navigation of whoever is looking at it. */
-export async function renderProblem(ctx: Context, problem: Problem, user?: User | null): Promise<void> {
-  ctx.status = problem.status;
-  await ctx.render('error.njk', { ...problem, showSignInButton: !user, givenName: user?.givenName });
-}

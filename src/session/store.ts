@@ -15,7 +15,7 @@ export interface SessionStore {
 
 /** Sessions in this process's memory, each forgotten once its maxAge has passed. */
 export class MemoryStore implements SessionStore {
-  private readonly entries: ExpiringMap<unknown>;
+  private readonly entries: ExpiringMap<string>;
 
   constructor(now: () => number = Date.now) {
     this.entries = new ExpiringMap(now);
@@ -26,12 +26,14 @@ export class MemoryStore implements SessionStore {
   }
 
   async get(key: string): Promise<unknown> {
-    return this.entries.get(key);
+    const json = this.entries.get(key);
+    return json === undefined ? undefined : JSON.parse(json);
   }
 
   async set(key: string, session: unknown, maxAge: number): Promise<void> {
-    // A structured copy: what is stored must not change with the caller's object afterwards.
-    this.entries.set(key, structuredClone(session), maxAge);
+    // As JSON, as a Redis store keeps it: one string rather than a graph of objects for the
+    // garbage collector to trace (a sign-in makes one per request), and never shared with a caller.
+    this.entries.set(key, JSON.stringify(session), maxAge);
   }
 
   async destroy(key: string): Promise<void> {

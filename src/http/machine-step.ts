@@ -1,0 +1,117 @@
+// Events through the statechart without an actor: xstate's own transition (`machine.transition`,
+// what xstate's pure `transition()` runs) on the session's restored snapshot, returning the next
+// snapshot and the machine's actions for the bridge to carry out. An actor per request (create,
+// start, send, persist, stop) costs ~25 µs in isolation and ~60 µs under load; so does
+// `transition()` itself, which builds a throwaway actor on every call. Here its inert scope is
+// built once.
+//
+// A step that enters a `busy` state reports the promise it invoked (authorize, redeem): the bridge
+// runs it and steps again with its outcome, as xstate's actor system would, in the events xstate
+// defines for it (`xstate.done.actor.<id>`, `xstate.error.actor.<id>`). Anything else only a live
+// actor can do (delayed or sent events, other kinds of invoked actors) makes the step refuse.
+import { createActor } from 'xstate';
+import type { Actor, AnyActorScope, EventObject, ExecutableActionObject, PromiseSnapshot, Snapshot, SnapshotFrom } from 'xstate';
+import type { SessionEvent, sessionMachine } from '../../machines/session.ts';
+
+type SessionMachine = typeof sessionMachine;
+export type SessionSnapshot = SnapshotFrom<SessionMachine>;
+
+/** A promise the machine invoked and waits for (its source's name as the machine gives it). */
+export interface Invoke {
+  id: string;
+  src: string;
+  input: unknown;
+}
+
+export interface Step {
+  snapshot: SessionSnapshot;
+  /** The machine's own actions, in order, with their arguments (assignments are in the snapshot). */
+  actions: ExecutableActionObject[];
+  /** Set when the snapshot is `busy`: what it waits for. */
+  invoke?: Invoke;
+}
+
+export interface Stepper {
+  /** The `self` the actions of a step see (never started). */
+  readonly self: Actor<SessionMachine>;
+  /** A new visitor's snapshot, the same for everyone. */
+  readonly initial: SessionSnapshot;
+  /** A persisted snapshot made live again; throws when it does not fit the machine. */
+  restore(persisted: Snapshot<unknown>): SessionSnapshot;
+  /** The snapshot after `events`, or undefined when they need a live actor. */
+  step(from: SessionSnapshot, events: readonly EventObject[]): Step | undefined;
+}
+
+/** `promises`: the sources of the invoked actors the bridge runs itself. */
+export function createStepper(machine: SessionMachine, promises: ReadonlySet<string>): Stepper {
+  const self = createActor(machine);
+  let collected: ExecutableActionObject[] = [];
+  // Inert, as xstate's `transition()` makes it: nothing is started, deferred, sent or emitted.
+  const scope: AnyActorScope = {
+    self,
+    id: '',
+    sessionId: '',
+    logger: () => {},
+    defer: () => {},
+    emit: () => {},
+    system: self.system,
+    stopChild: () => {},
+    actionExecutor: (action) => collected.push(action),
+  };
+  const initial = machine.getInitialSnapshot(scope);
+  collected = [];
+  const fromInitial = new Map<string, Step | undefined>();
+
+  return {
+    self,
+    initial,
+    restore: (persisted) => machine.restoreSnapshot(persisted, scope) as SessionSnapshot,
+    step(from, events) {
+      // A new visitor's step by events that carry nothing is the same for everyone (its page too).
+      // One that invokes is too: what differs per sign-in (state, nonce, PKCE) comes from running
+      // the promise, per request, and the step after it. Nothing in a step is changed later.
+      const key = from === initial && events.every((event) => Object.keys(event).length === 1) ? events.map((event) => event.type).join() : undefined;
+      if (key !== undefined && fromInitial.has(key)) return fromInitial.get(key);
+      const result = stepFrom(from, events);
+      if (key !== undefined) fromInitial.set(key, result);
+      return result;
+    },
+  };
+
+  function stepFrom(from: SessionSnapshot, events: readonly EventObject[]): Step | undefined {
+    collected = [];
+    let snapshot = from;
+    for (const event of events) snapshot = machine.transition(snapshot, event as SessionEvent, scope);
+    const all = collected;
+    collected = [];
+    const actions: ExecutableActionObject[] = [];
+    let invoke: Invoke | undefined;
+    for (const action of all) {
+      if (!action.type.startsWith('xstate.')) actions.push(action);
+      else if (action.type === 'xstate.spawnChild') {
+        const { id, src, actorRef } = action.params as { id: string; src: unknown; actorRef?: { getSnapshot(): PromiseSnapshot<unknown, unknown> } };
+        if (typeof src !== 'string' || !promises.has(src) || !actorRef) return undefined;
+        // Spawned and stopped within the step (left at once) is not waited for.
+        if (snapshot.children[id as keyof typeof snapshot.children]) {
+          if (invoke) return undefined;
+          invoke = { id, src, input: actorRef.getSnapshot().input };
+        }
+      } else if (!handledWithin(action)) return undefined;
+    }
+    const children = Object.keys(snapshot.children).length;
+    // At rest no actor runs; busy, exactly the one promise reported.
+    if (snapshot.hasTag('busy') ? !invoke || children !== 1 : invoke || children !== 0) return undefined;
+    return { snapshot, actions, invoke };
+  }
+}
+
+/** xstate's own actions a step completes by itself: an immediate raise (processed within the
+ *  step) and stopping a child (the promises it stops were run by the bridge, never started here). */
+const handledWithin = (action: ExecutableActionObject) =>
+  (action.type === 'xstate.raise' && (action.params as { delay?: unknown }).delay === undefined) || action.type === 'xstate.stopChild';
+
+/** The events xstate sends a parent when its invoked promise settles. */
+export const settledEvent = (invoke: Invoke, outcome: { output: unknown } | { error: unknown }): EventObject =>
+  'output' in outcome
+    ? ({ type: `xstate.done.actor.${invoke.id}`, output: outcome.output, actorId: invoke.id } as EventObject)
+    : ({ type: `xstate.error.actor.${invoke.id}`, error: outcome.error, actorId: invoke.id } as EventObject);
