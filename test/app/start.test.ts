@@ -1,17 +1,10 @@
 // `npm start` as a developer runs it: the app with the built-in emulator, the URL and the demo
 // credentials printed, a working sign-in page, and a clean exit on SIGTERM.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { once } from 'node:events';
 import { expect, it } from 'vitest';
+import { freePort } from '../support/ports.ts';
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
 
 it('starts the app and the emulator, prints where and how to sign in, and stops on SIGTERM', async () => {
   const [appPort, emulatorPort] = [await freePort(), await freePort()];
