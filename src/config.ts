@@ -135,13 +135,7 @@ export function emulatorAuthority(host: string, port: number, flowName: string):
 function redisStore(env: Env): RedisConfig | null {
   const raw = read(env, 'SESSION_STORE');
   if (raw === undefined || raw === 'memory') return null;
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || !['redis:', 'rediss:'].includes(parsed.protocol)) {
+  if (!URL.canParse(raw) || !['redis:', 'rediss:'].includes(new URL(raw).protocol)) {
     throw new ConfigError('SESSION_STORE', 'must be "memory" or a redis:// or rediss:// URL');
   }
   const rawOptions = read(env, 'SESSION_STORE_OPTIONS');

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { createLogger, keepServingOnUnhandledRejection } from './log.ts';
 import { startEmulator, type Emulator } from './emulator/index.ts';
+import { within } from './within.ts';
 
 loadDotenv({ quiet: true });
 
@@ -68,23 +69,16 @@ async function shutdown(signal: string) {
   // A connection that finishes its request is left idle (kept alive): close those as they appear.
   const idle = setInterval(() => server.closeIdleConnections(), 100);
   server.closeIdleConnections();
-  const drainedInTime = await within(drained, DRAIN_MS);
+  const drainedInTime = (await within(DRAIN_MS, drained)) !== undefined;
   clearInterval(idle);
   if (!drainedInTime) {
     log.warn({ msg: `requests still in flight after ${DRAIN_MS} ms were cut off` });
     server.closeAllConnections();
   }
-  const closed = await within(Promise.allSettled([close(), emulator?.close()]), CLOSE_MS);
+  const closed = (await within(CLOSE_MS, Promise.allSettled([close(), emulator?.close()]))) !== undefined;
   if (!closed) log.warn({ msg: `the session store or the emulator did not close within ${CLOSE_MS} ms` });
   log.info({ msg: 'stopped', signal });
   process.exit(0); // the log is flushed on exit
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
-
-/** True when `work` settled within `ms`. */
-function within(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  return Promise.race([work.then(() => true), late]).finally(() => clearTimeout(timer));
-}

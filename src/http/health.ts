@@ -3,6 +3,7 @@
 // store can be reached. Polled every few seconds, so a success is not logged; a 503 is.
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../log.ts';
+import { within } from '../within.ts';
 
 export interface Dependency {
   /** What the 503 names, for the operator reading it. */
@@ -13,7 +14,7 @@ export interface Dependency {
 
 export function health({ dependencies, timeoutMs, log }: { dependencies: Dependency[]; timeoutMs: number; log: Logger }): Middleware {
   async function readyz(ctx: Context): Promise<void> {
-    const results = await Promise.all(dependencies.map(({ name, check }) => within(check, timeoutMs).then(() => null, (error: unknown) => ({ name, error }))));
+    const results = await Promise.all(dependencies.map(({ name, check }) => checked(name, check, timeoutMs)));
     const failed = results.filter((result) => result !== null);
     if (failed.length === 0) return answer(ctx, 200, 'ready');
     log.warn({ msg: 'not ready', failed: failed.map(({ name, error }) => ({ dependency: name, ...reason(error) })) });
@@ -24,6 +25,13 @@ export function health({ dependencies, timeoutMs, log }: { dependencies: Depende
     if (ctx.path === '/healthz') return Promise.resolve(answer(ctx, 200, 'ok'));
     return ctx.path === '/readyz' ? readyz(ctx) : next();
   };
+}
+
+/** Null when the check answered in time; otherwise what failed. A probe never hangs. */
+async function checked(name: string, check: () => Promise<void>, ms: number): Promise<{ name: string; error: unknown } | null> {
+  const outcome = await within(ms, Promise.resolve().then(check));
+  if (outcome === undefined) return { name, error: Object.assign(new Error(`no answer within ${ms} ms`), { name: 'TimeoutError' }) };
+  return 'error' in outcome ? { name, error: outcome.error } : null;
 }
 
 /** What failed, for the operator: the error's name, code and message, with any credentials in a
@@ -38,13 +46,4 @@ function answer(ctx: Context, status: number, text: string) {
   ctx.type = 'text/plain';
   ctx.set('Cache-Control', 'no-store');
   ctx.body = `${text}\n`;
-}
-
-/** A check that has not answered after `ms` counts as failed: a probe never hangs. */
-function within(check: () => Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { name: 'TimeoutError' })), ms);
-  });
-  return Promise.race([Promise.resolve().then(check), timeout]).finally(() => clearTimeout(timer));
 }

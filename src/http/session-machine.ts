@@ -1,17 +1,17 @@
 // The bridge between HTTP and the statechart: restore this browser's snapshot, send one event,
 // carry out the machine's actions, wait until no `busy` state is active, persist it, answer. The
-// events are stepped without an actor (./machine-step.ts), the invoked identity calls run here;
-// an actor restored for the request takes over only for what a step cannot do (none of this
-// machine's events today).
+// events are stepped without an actor (./machine-step.ts) and the invoked identity calls run here;
+// a machine that needed a live actor (delays, other invoked actors) would be refused loudly.
 import type { Context } from 'koa';
-import { createActor, fromPromise, waitFor } from 'xstate';
-import type { AnyActorRef, Snapshot, StateValue } from 'xstate';
+import { fromPromise } from 'xstate';
+import type { Snapshot, StateValue } from 'xstate';
 import { sessionMachine } from '../../machines/session.ts';
 import type { CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
 import type { Identity } from '../identity/index.ts';
 import type { Logger } from '../log.ts';
 import { createStepper, settledEvent, type SessionSnapshot } from './machine-step.ts';
 import type { Pages } from './pages.ts';
+import { within } from '../within.ts';
 
 /** What the machine decided this request should get, collected by the provided actions. */
 interface Reply {
@@ -48,42 +48,30 @@ const timedOut: Problem = {
 /** Where a request's events left the machine, and what to keep of it; or no answer in time. */
 type Settled = { snapshot: SessionSnapshot; persisted: Snapshot<unknown> | undefined } | 'timedOut';
 
-/** The promise's outcome, or undefined after `ms`. */
-async function within<T>(ms: number, work: Promise<T>): Promise<{ output: T } | { error: unknown } | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  try {
-    return await Promise.race([work.then((output) => ({ output }), (error: unknown) => ({ error })), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie, logoutEndpoint, settleTimeoutMs, log, pages }: DispatchOptions): Dispatch {
-  const replies = new WeakMap<AnyActorRef, Reply>();
-  // The machine's two invoked promises, run by an actor or by the bridge itself (see run()).
+  // The machine's two invoked promises, run by the bridge (see run()).
   const invoked = {
     authorize: (input: { flow: Flow }) => logged('authorize', identity.authorize(input.flow)),
     redeem: (input: { transaction: Transaction; params: CallbackParams }) => logged('redeem', identity.redeem(input.transaction, input.params)),
   };
-  const replyOf = (self: AnyActorRef) => replies.get(self)!;
+  // The reply of the request whose actions are being carried out (synchronously, in run()).
+  let replying: Reply = {};
 
-  // Provided once: every step, and any actor, runs this machine.
+  // Provided once: every step runs this machine. The actors are the machine's invoked promises as
+  // xstate sees them (a step reads their input); the bridge runs them.
   const machine = sessionMachine.provide({
     actions: {
-      render: ({ context, self }, params) => {
-        replyOf(self).page = params.page === 'home' ? { view: 'home', context } : { view: 'problem', context, problem: params.problem };
+      render: ({ context }, params) => {
+        replying.page = params.page === 'home' ? { view: 'home', context } : { view: 'problem', context, problem: params.problem };
       },
-      redirect: ({ self }, { url }) => {
-        replyOf(self).redirect = url;
+      redirect: (_, { url }) => {
+        replying.redirect = url;
       },
-      renewSession: ({ self }) => {
-        replyOf(self).renewSession = true;
+      renewSession: () => {
+        replying.renewSession = true;
       },
-      endSession: ({ self }, { user }) => {
-        replyOf(self).endSession = { user };
+      endSession: (_, { user }) => {
+        replying.endSession = { user };
       },
     },
     actors: {
@@ -107,7 +95,7 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     const startedAt = ctx.session?.startedAt as number | undefined;
     if (startedAt !== undefined && now() - startedAt <= sessionAbsoluteMs) return false;
     const user = (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user;
-    if (user) await identity.forget(user.accountId).catch(() => 0);
+    if (user) await identity.forget(user.accountId).catch(() => false);
     log.info({ msg: 'session expired', absolute: startedAt !== undefined });
     ctx.session = null;
     return true;
@@ -127,44 +115,19 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     return { start: stepper.initial };
   }
 
-  /** The events through a real actor, for what the bridge cannot step itself. */
-  async function settle(saved: Snapshot<unknown> | undefined, events: SessionEvent[], reply: Reply, from: string): Promise<Settled> {
-    const actor = createActor(machine, saved ? { snapshot: saved } : undefined);
-    replies.set(actor, reply);
-    actor.start();
-    for (const event of events) actor.send(event);
-    // Only a `busy` state (an identity call) needs waiting for; waitFor costs a timer, a
-    // subscription and a promise.
-    if (actor.getSnapshot().hasTag('busy')) {
-      try {
-        await waitFor(actor, (s) => !s.hasTag('busy'), { timeout: settleTimeoutMs });
-      } catch {
-        actor.stop();
-        log.warn({ msg: 'machine did not settle', event: events.at(-1)!.type, from });
-        return 'timedOut';
-      }
-    }
-    const snapshot = actor.getSnapshot();
-    // Persisted before stop(), which would mark it stopped; not at all when nothing is kept.
-    const persisted = isPristine(snapshot.value, snapshot.context) ? undefined : actor.getPersistedSnapshot();
-    actor.stop();
-    return { snapshot, persisted };
-  }
-
-  /** The events without an actor, when they need none (every event of this machine): the
-   *  machine's actions run here, through the same implementations an actor would call, and its
-   *  invoked promises too, within the settle timeout. Undefined when an actor is needed. */
-  async function run(start: SessionSnapshot, saved: Snapshot<unknown> | undefined, events: SessionEvent[], reply: Reply, from: string): Promise<Settled | undefined> {
+  /** The events without an actor: the machine's actions run here, through the same
+   *  implementations an actor would call, and its invoked promises too, within the settle timeout. */
+  async function run(start: SessionSnapshot, saved: Snapshot<unknown> | undefined, events: SessionEvent[], reply: Reply, from: string): Promise<Settled> {
     const first = stepper.step(start, events);
-    if (!first) return undefined;
+    if (!first) throw new Error(`the session machine needs an actor for ${events.map((e) => e.type).join(', ')} from ${from}`);
     let next = first;
     const deadline = performance.now() + settleTimeoutMs;
     for (;;) {
-      replies.set(stepper.self, reply);
+      replying = reply;
       try {
         for (const action of next.actions) action.exec?.(action.info, action.params);
       } finally {
-        replies.delete(stepper.self);
+        replying = {};
       }
       if (!next.invoke) break;
       const { src, input } = next.invoke;
@@ -177,8 +140,7 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
         return 'timedOut';
       }
       const after = stepper.step(next.snapshot, [settledEvent(next.invoke, outcome)]);
-      // Only from a first step may an actor take over; the machine never needs one later.
-      if (!after) throw new Error('the session machine needs an actor after an identity call');
+      if (!after) throw new Error(`the session machine needs an actor after ${src}`);
       next = after;
     }
     const { snapshot } = next;
@@ -194,7 +156,7 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     const event: SessionEvent = requested.type === 'CALLBACK' ? { ...requested, at: now() } : requested;
     const events: SessionEvent[] = expired ? [{ type: 'EXPIRE' }, event] : [event];
     const reply: Reply = {};
-    const settled = (await run(start, saved, events, reply, from)) ?? (await settle(saved, events, reply, from));
+    const settled = await run(start, saved, events, reply, from);
     if (settled === 'timedOut') return pages.problem(ctx, timedOut, (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user);
     const { snapshot, persisted } = settled;
     const pristine = persisted === undefined;

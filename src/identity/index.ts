@@ -31,8 +31,6 @@ interface OpenIdMetadata {
 }
 
 interface UserFlowClient {
-  /** For authorization URLs only: it never touches a token cache. */
-  msal: ConfidentialClientApplication;
   /** What a code redemption's own client is built from. */
   msalConfig: Configuration;
   /** MSAL's authorization URL for this flow, filled in per request. */
@@ -88,7 +86,7 @@ export function createIdentity(
 
   async function build(flow: Flow): Promise<UserFlowClient> {
     const { authority } = config.flows[flow];
-    const metadata = await getJson<OpenIdMetadata>(`${authority}/v2.0/.well-known/openid-configuration`, config.idpTimeoutMs);
+    const metadata = await getJson<OpenIdMetadata>(metadataUrl(authority), config.idpTimeoutMs);
     const local = authority.startsWith('http:');
     const msalConfig: Configuration = {
       auth: {
@@ -108,11 +106,12 @@ export function createIdentity(
         loggerOptions: { logLevel: LogLevel.Warning, piiLoggingEnabled: false, loggerCallback: () => {} },
       },
     };
+    // For authorization URLs only: it never touches a token cache.
     const msal = new ConfidentialClientApplication(msalConfig);
     const { url: authorizationUrl } = await authorizationUrlTemplate((values) =>
       msal.getAuthCodeUrl({ scopes: SCOPES, redirectUri: config.redirectUri, codeChallengeMethod: 'S256', ...values }),
     );
-    return { msal, msalConfig, authorizationUrl, idTokens: createIdTokenVerifier(metadata, config.idpTimeoutMs) };
+    return { msalConfig, authorizationUrl, idTokens: createIdTokenVerifier(metadata, config.idpTimeoutMs) };
   }
 
   /** Built once per flow; a failed build is forgotten so that the next request tries again. */
@@ -191,7 +190,7 @@ export function createIdentity(
     },
 
     async ready() {
-      const urls = new Set(Object.values(config.flows).map(({ authority }) => `${authority}/v2.0/.well-known/openid-configuration`));
+      const urls = new Set(Object.values(config.flows).map(({ authority }) => metadataUrl(authority)));
       await Promise.all(
         [...urls].map(async (url) => {
           // A 4xx answered in JSON (a mistyped user flow) is not metadata either.
@@ -202,6 +201,8 @@ export function createIdentity(
     },
   };
 }
+
+const metadataUrl = (authority: string) => `${authority}/v2.0/.well-known/openid-configuration`;
 
 /** MSAL's errors -> what the person sees. Server errors from the token endpoint (invalid_grant...)
  *  mean the code is no good; everything else means the provider could not be used. */
