@@ -15,6 +15,7 @@ export const skipRedis = missing && process.env.CI !== 'true';
 if (skipRedis) console.warn(`Redis suites skipped: ${REDIS_SERVER} not found (apt-get install redis-server)`);
 
 export interface RedisServer {
+  port: number;
   url: string;
   /** Stops the server as an outage would (SIGTERM: it writes its data and exits). */
   stop(): Promise<void>;
@@ -30,7 +31,7 @@ export interface RedisOptions {
   sentinel?: string;
 }
 
-export async function startRedis({ args = [], sentinel }: RedisOptions = {}): Promise<RedisServer & { port: number }> {
+export async function startRedis({ args = [], sentinel }: RedisOptions = {}): Promise<RedisServer> {
   if (missing) throw new Error(`CI=true but ${REDIS_SERVER} not found: the Redis suites must run on CI (apt-get install -y redis-server)`);
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'b2c-redis-'));
