@@ -1,9 +1,6 @@
 // createApp(config, deps): error boundary, security headers, session, views, routes.
-import { fileURLToPath } from 'node:url';
 import Koa from 'koa';
 import session from 'koa-session';
-import views from 'koa-views';
-import nunjucks from 'nunjucks';
 import type { Config } from './config.ts';
 import { CookieKeys } from './http/cookie-keys.ts';
 import { health } from './http/health.ts';
@@ -11,7 +8,7 @@ import { requestLog } from './http/request-log.ts';
 import { createRouter } from './http/routes.ts';
 import { flowView, recordEvents } from './flow/view.ts';
 import { securityHeaders } from './http/security-headers.ts';
-import { createPages } from './http/pages.ts';
+import { createPages, views } from './http/pages.ts';
 import { createDispatch } from './http/session-machine.ts';
 import { serveAssets } from './http/static.ts';
 import { createIdentity, type Identity } from './identity/index.ts';
@@ -27,16 +24,8 @@ export interface AppDeps {
   now?: () => number;
 }
 
-const VIEWS = fileURLToPath(new URL('../views/', import.meta.url));
 const SESSION_COOKIE = 'b2c.sid';
 const MAX_URL_BYTES = 8 * 1024;
-
-/** One Environment for the process: templates are compiled once and cached. */
-function nunjucksEngine() {
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(VIEWS), { autoescape: true });
-  return (path: string, locals: object) =>
-    new Promise<string>((resolve, reject) => env.render(path, locals, (err, html) => (err ? reject(err) : resolve(html!))));
-}
 
 export function createApp(config: Config, deps: AppDeps = {}) {
   const log = deps.log ?? createLogger(config.logLevel);
@@ -88,7 +77,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     }
   });
   app.use(serveAssets());
-  app.use(views(VIEWS, { extension: 'njk', map: { njk: 'nunjucks' }, engineSource: { nunjucks: nunjucksEngine() } }));
+  app.use(views());
   app.use(async (ctx, next) => {
     // Refused before any session or machine work (Node itself answers 431 past 16 KB of headers).
     if (ctx.url.length <= MAX_URL_BYTES) return next();

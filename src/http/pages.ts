@@ -1,15 +1,35 @@
-// The app's pages, rendered through koa-views and nunjucks. A page for someone who is not signed in
-// depends on nothing but its view model (the signed-out home page is the same bytes for every
-// visitor), so it is rendered once and then answered from memory: koa-views stats the view file on
-// every render (a round trip through libuv's thread pool, ~30 µs of CPU) before nunjucks even runs.
-// A page that greets a user is rendered every time: no name is kept beyond its session.
-import type { Context } from 'koa';
+// The app's pages, rendered through koa-views and nunjucks once per distinct view model, then
+// answered from memory: koa-views stats the view file on every render (a round trip through
+// libuv's thread pool, ~30 µs of CPU) before nunjucks even runs.
+//
+// A page that greets a user is kept without the user: it is rendered with a marker where the name
+// goes, and each answer fills in that person's name, escaped as nunjucks' autoescape escapes it.
+// So no name outlives its request, and every signed-in person shares the same few pages.
+// test/app/pages.test.ts checks the result against nunjucks' own rendering for arbitrary names.
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Context, Middleware } from 'koa';
+import koaViews from 'koa-views';
+import nunjucks from 'nunjucks';
 import type { Problem, User } from '../../machines/session.ts';
 
-/** Distinct shared pages kept: the home page with each notice, the error pages. Bounded because an
- *  error page can quote the identity provider's `error` from the callback's query; a flood of
- *  those only costs renders. */
-const MAX_SHARED = 64;
+export const VIEWS = fileURLToPath(new URL('../../views/', import.meta.url));
+
+/** koa-views' `ctx.render`, on one nunjucks Environment for the process: templates compiled once. */
+export function views(): Middleware {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(VIEWS), { autoescape: true });
+  const engine = (path: string, locals: object) =>
+    new Promise<string>((resolve, reject) => env.render(path, locals, (err, html) => (err ? reject(err) : resolve(html!))));
+  return koaViews(VIEWS, { extension: 'njk', map: { njk: 'nunjucks' }, engineSource: { nunjucks: engine } });
+}
+
+/** Distinct pages kept: the home page with each notice, signed in and out, the error pages.
+ *  Bounded because an error page can quote the identity provider's `error` from the callback's
+ *  query; a flood of those only costs renders. */
+const MAX_KEPT = 64;
+
+/** Letters, digits and dashes: autoescape leaves it as it is, and no view model holds it. */
+const NAME = `b2c-given-name-${randomUUID()}`;
 
 export interface Pages {
   home(ctx: Context, user: User | null, notice: string | null): Promise<void>;
@@ -17,30 +37,35 @@ export interface Pages {
   problem(ctx: Context, problem: Problem, user?: User | null): Promise<void>;
 }
 
+/** nunjucks' own escape, which its autoescape applies (not in its type definitions). */
+const { escape } = nunjucks.lib as unknown as { escape(text: string): string };
+/** What nunjucks prints for `{{ value }}` with autoescape on. */
+const printed = (value: unknown) => (value === undefined || value === null ? '' : escape(String(value)));
+
 export function createPages(): Pages {
-  // Oldest first (a Map keeps insertion order): the first dropped when full.
-  const shared = new Map<string, string>();
+  // The page split where the name goes; oldest first (a Map keeps insertion order), dropped first.
+  const kept = new Map<string, string[]>();
 
   /** The templates read only the model, never ctx.state, which koa-views also hands them. */
   async function render(ctx: Context, view: string, model: Record<string, unknown>, user: User | null | undefined) {
-    if (user) return ctx.render(view, model);
-    const key = `${view}\0${JSON.stringify(model)}`;
-    const html = shared.get(key);
-    if (html !== undefined) {
-      ctx.type = 'text/html'; // as koa-views sets it
-      ctx.body = html;
-      return;
+    const shared = user ? { ...model, givenName: NAME } : model;
+    const key = `${view}\0${JSON.stringify(shared)}`;
+    let parts = kept.get(key);
+    if (parts === undefined) {
+      await ctx.render(view, shared);
+      parts = (ctx.body as string).split(NAME);
+      kept.set(key, parts);
+      if (kept.size > MAX_KEPT) kept.delete(kept.keys().next().value!);
     }
-    await ctx.render(view, model);
-    shared.set(key, ctx.body as string);
-    if (shared.size > MAX_SHARED) shared.delete(shared.keys().next().value!);
+    ctx.type = 'text/html'; // as koa-views sets it
+    ctx.body = parts.length === 1 ? parts[0]! : parts.join(printed(user?.givenName));
   }
 
   return {
-    home: (ctx, user, notice) => render(ctx, 'home.njk', { showSignInButton: !user, givenName: user?.givenName, message: notice }, user),
+    home: (ctx, user, notice) => render(ctx, 'home.njk', { showSignInButton: !user, givenName: undefined, message: notice }, user),
     problem(ctx, problem, user) {
       ctx.status = problem.status;
-      return render(ctx, 'error.njk', { ...problem, showSignInButton: !user, givenName: user?.givenName }, user);
+      return render(ctx, 'error.njk', { ...problem, showSignInButton: !user, givenName: undefined }, user);
     },
   };
 }
