@@ -90,9 +90,10 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     session(
       {
         key: sessionCookie,
-        // The idle timeout: every answer saves the session again for another maxAge.
+        // The idle timeout. Not rolling: the bridge renews a session by writing it again, at most
+        // once a minute, rather than on every request (session-machine.ts).
         maxAge: config.sessionIdleMs,
-        rolling: true,
+        rolling: false,
         httpOnly: true,
         sameSite: 'lax',
         signed: true,
@@ -107,6 +108,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     identity,
     now,
     sessionAbsoluteMs: config.sessionAbsoluteMs,
+    sessionIdleMs: config.sessionIdleMs,
     sessionCookie,
     logoutEndpoint: config.logoutEndpoint,
     settleTimeoutMs: config.idpTimeoutMs,

@@ -8,6 +8,7 @@ import type { Snapshot, StateValue } from 'xstate';
 import { sessionMachine } from '../../machines/session.ts';
 import type { CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
 import type { Identity } from '../identity/index.ts';
+import { RENEWED_AT } from '../session/store.ts';
 import type { Logger } from '../log.ts';
 import { createStepper, settledEvent, type SessionSnapshot } from './machine-step.ts';
 import type { Pages } from './pages.ts';
@@ -26,6 +27,8 @@ export interface DispatchOptions {
   now: () => number;
   /** A session older than this ends (its idle timeout is the store's maxAge). */
   sessionAbsoluteMs: number;
+  /** The idle timeout: how long the store keeps a session after it was last written. */
+  sessionIdleMs: number;
   sessionCookie: string;
   logoutEndpoint: string;
   /** Longest wait for the machine to settle; a safety net above the identity provider timeout. */
@@ -48,7 +51,7 @@ const timedOut: Problem = {
 /** Where a request's events left the machine, and what to keep of it; or no answer in time. */
 type Settled = { snapshot: SessionSnapshot; persisted: Snapshot<unknown> | undefined } | 'timedOut';
 
-export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie, logoutEndpoint, settleTimeoutMs, log, pages }: DispatchOptions): Dispatch {
+export function createDispatch({ identity, now, sessionAbsoluteMs, sessionIdleMs, sessionCookie, logoutEndpoint, settleTimeoutMs, log, pages }: DispatchOptions): Dispatch {
   // The machine's two invoked promises, run by the bridge (see run()).
   const invoked = {
     authorize: (input: { flow: Flow }) => logged('authorize', identity.authorize(input.flow)),
@@ -100,6 +103,11 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
     ctx.session = null;
     return true;
   }
+
+  // A session is written when it changes, and to renew its idle timeout at most this often: a page
+  // view then costs no store write (nor Set-Cookie) most of the time, and a session ends between
+  // idle − renewEvery and idle after its last request (29 to 30 minutes by default).
+  const renewEvery = Math.min(60_000, Math.floor(sessionIdleMs / 30));
 
   const stepper = createStepper(machine, new Set(Object.keys(invoked)));
 
@@ -176,6 +184,10 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionCookie
       if (!ctx.session) ctx.session = {};
       ctx.session.startedAt ??= now();
       ctx.session.machine = persisted;
+      // Another instance's clock may be ahead: a date in the future renews too.
+      const at = now();
+      const renewed = ctx.session[RENEWED_AT] as number | undefined;
+      if (renewed === undefined || Math.abs(at - renewed) >= renewEvery) ctx.session[RENEWED_AT] = at;
       if (reply.renewSession) await ctx.session.regenerate();
     }
 

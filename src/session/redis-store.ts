@@ -3,7 +3,7 @@
 // Redis' own expiry as the idle timeout.
 import { createHash } from 'node:crypto';
 import type { Sealer } from './sealer.ts';
-import type { SessionStore } from './store.ts';
+import { RENEWED_AT, type SessionStore } from './store.ts';
 import type { RedisConnection } from './redis.ts';
 
 const PREFIX = 'b2c:session:';
@@ -20,7 +20,11 @@ export class RedisStore implements SessionStore {
     if (sealed === null) return undefined;
     const json = this.sealer.open(sealed, key);
     // Unreadable (a retired secret, or not written by us): the browser starts afresh.
-    return json === undefined ? undefined : JSON.parse(json);
+    if (json === undefined) return undefined;
+    const session = JSON.parse(json) as Record<string, unknown>;
+    // Sealed under a previous secret: due for renewal, so written again, under the current one.
+    if (!this.sealer.isCurrent(sealed)) delete session[RENEWED_AT];
+    return session;
   }
 
   async set(id: string, session: unknown, maxAge: number): Promise<void> {

@@ -37,6 +37,11 @@ export class Sealer {
     return [VERSION, key.id, iv.toString('base64url'), body.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
   }
 
+  /** True when `sealed` is sealed under the current secret (false: seal it again at its next write). */
+  isCurrent(sealed: string): boolean {
+    return sealed.startsWith(`${VERSION}.${this.keys[0]!.id}.`);
+  }
+
   /** The plaintext, or undefined when the value was not sealed by us for this context (unknown
    *  key, altered, moved, or not ours at all): the caller treats it as missing. */
   open(sealed: string, context: string): string | undefined {

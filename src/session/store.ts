@@ -3,6 +3,12 @@
 // several instances share sessions.
 import { ExpiringMap } from './expiring-map.ts';
 
+/** A session's field holding when it was last written. koa-session writes a session only when it
+ *  changed, so moving this forward is what renews the idle timeout (src/http/session-machine.ts,
+ *  at most once per renewal interval); a store that wants an entry written again (resealed under
+ *  the current secret) hands the session out without it. */
+export const RENEWED_AT = 'renewedAt';
+
 export interface SessionStore {
   get(key: string, maxAge: number, options: { rolling: boolean; ctx?: unknown }): Promise<unknown>;
   set(key: string, session: unknown, maxAge: number, options: { rolling: boolean; changed: boolean; ctx?: unknown }): Promise<void>;

@@ -11,10 +11,22 @@ let stack: Stack;
 let skipped = 0;
 const now = () => Date.now() + skipped;
 
+/** The memory store, counting the sessions written (a Redis SET each, in production). */
+class CountingStore extends MemoryStore {
+  writes = 0;
+  override set(...args: Parameters<MemoryStore['set']>) {
+    this.writes += 1;
+    return super.set(...args);
+  }
+}
+const store = new CountingStore(now);
+
 beforeAll(async () => {
   stack = await startStack(
-    { SESSION_IDLE_TIMEOUT_MS: String(30 * MINUTE), SESSION_ABSOLUTE_TIMEOUT_MS: String(60 * MINUTE), TRANSACTION_TTL_MS: String(10 * MINUTE) },
-    () => ({ now, store: new MemoryStore(now) }),
+    { SESSION_IDLE_TIMEOUT_MS: String(30 * MINUTE), SESSION_ABSOLUTE_TIMEOUT_MS: String(60 * MINUTE), TRANSACTION_TTL_MS: String(10 * MINUTE),
+      // As in production: the development-only flow view keeps every event in the session, a write per request.
+      FLOW_VIEW: 'off' },
+    () => ({ now, store }),
   );
 });
 afterAll(() => stack.close());
@@ -41,6 +53,31 @@ describe('session timeouts', () => {
     expect(browser.$('#message').text()).toBe(expired);
     await browser.get(stack.appOrigin);
     expect(browser.text()).not.toContain(expired);
+  });
+
+  it('idle: page views renew the session at most once a minute, so it ends 29 to 30 minutes after the last one', async () => {
+    const browser = await signedIn(); // the session was written when the sign-in completed
+    const writes = store.writes;
+    for (let i = 0; i < 5; i += 1) {
+      skipped += 10_000;
+      await browser.get(stack.appOrigin);
+      expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+      expect(browser.page.headers.getSetCookie()).toEqual([]); // nothing written, nothing re-sent
+    }
+    expect(store.writes).toBe(writes);
+    skipped += 10_000; // a minute since it was written: this view renews it
+    await browser.get(stack.appOrigin);
+    expect(browser.page.headers.getSetCookie().some((c) => c.startsWith('b2c.sid='))).toBe(true);
+    expect(store.writes).toBe(writes + 1);
+
+    skipped += 30_000; // not a renewal: the idle time still counts from the view before
+    await browser.get(stack.appOrigin);
+    expect(store.writes).toBe(writes + 1);
+    // Past 30 minutes (and the 10 s koa-session adds for its store) since the renewal, 29.8 since the last view.
+    skipped += 30 * MINUTE - 30_000 + 20_000;
+    await browser.get(stack.appOrigin);
+    expect(browser.$('#SignIn').length).toBe(1);
+    expect(browser.$('#message').text()).toBe(expired);
   });
 
   it('absolute: after 60 minutes, signed out even when busy all along', async () => {
