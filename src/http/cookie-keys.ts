@@ -3,15 +3,16 @@
 // accepted (rotation). The check compares with crypto.timingSafeEqual; keygrip's tsscmp draws 32
 // fresh random octets and two more HMACs for every comparison, a system call on every request
 // that carries a cookie.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /** Koa's app.keys takes it as it takes a Keygrip. */
 export class CookieKeys {
-  private readonly keys: readonly string[];
+  // Key objects made once: a string key is prepared again by every createHmac.
+  private readonly keys: readonly KeyObject[];
 
   constructor(keys: readonly string[]) {
     if (keys.length === 0) throw new Error('at least one cookie key is needed');
-    this.keys = [...keys];
+    this.keys = keys.map((key) => createSecretKey(Buffer.from(key)));
   }
 
   sign(data: string): string {
@@ -34,4 +35,4 @@ export class CookieKeys {
   }
 }
 
-const signature = (data: string, key: string) => createHmac('sha1', key).update(data).digest('base64url');
+const signature = (data: string, key: KeyObject) => createHmac('sha1', key).update(data).digest('base64url');
