@@ -7,6 +7,8 @@ import { createLogger, keepServingOnUnhandledRejection } from './log.ts';
 import { startEmulator, type Emulator } from './emulator/index.ts';
 import { within } from './within.ts';
 
+// ./.env, or the file DOTENV_PATH names (dotenv reads it; the tests point it away from a
+// developer's own .env). Variables already in the environment win over the file's.
 loadDotenv({ quiet: true });
 
 let config: Config;

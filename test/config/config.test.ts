@@ -1,8 +1,16 @@
 // The tutorial's .env names, read and checked: a bad value names its variable, never a stack trace.
 import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+
+// Absolute, so that main.ts can start from another working directory.
+const MAIN = fileURLToPath(new URL('../../src/main.ts', import.meta.url));
+const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 
 const tenant = {
   APP_CLIENT_ID: '11111111-2222-3333-4444-555555555555',
@@ -115,5 +123,24 @@ describe('configuration', () => {
     const result = await run.then(() => null, (error: { code: number; stderr: string }) => error);
     expect(result?.code).toBe(1);
     expect(result?.stderr.trim()).toBe('Configuration error: SERVER_PORT must be a whole number from 0 to 65535 (got "eighty")');
+  });
+
+  it('reads ./.env, or instead the file DOTENV_PATH names', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'b2c-env-'));
+    const start = (env: Record<string, string>) =>
+      promisify(execFile)(process.execPath, ['--import', TSX, MAIN], { cwd: dir, env: { PATH: process.env.PATH, ...env } }).then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
+    try {
+      await writeFile(join(dir, '.env'), 'SERVER_PORT=eighty\n');
+      await writeFile(join(dir, 'other.env'), 'SERVER_PORT=ninety\n');
+      expect((await start({}))?.stderr).toContain('(got "eighty")');
+      const other = await start({ DOTENV_PATH: join(dir, 'other.env') });
+      expect(other?.code).toBe(1);
+      expect(other?.stderr.trim()).toBe('Configuration error: SERVER_PORT must be a whole number from 0 to 65535 (got "ninety")');
+    } finally {
+      await rm(dir, { recursive: true });
+    }
   });
 });
