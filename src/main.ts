@@ -61,7 +61,14 @@ const CLOSE_MS = 5_000;
 
 let stopping = false;
 async function shutdown(signal: string) {
-  if (stopping) return;
+  if (stopping) {
+    // A second Ctrl-C: whoever is at the terminal does not want to wait for the drain.
+    if (signal === 'SIGINT') {
+      log.warn({ msg: 'stopped at once: requests in flight were cut off', signal });
+      process.exit(130);
+    }
+    return;
+  }
   stopping = true;
   // No new connections from here on; a request arriving on a kept-alive one is answered, and its
   // connection closed after.

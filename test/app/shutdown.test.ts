@@ -54,7 +54,8 @@ async function slowMetadata() {
   };
 }
 
-it('on SIGTERM finishes the request in flight, refuses new connections, and exits 0', async () => {
+/** main.ts against the slow B2C above, with a /signin held in flight (waiting on B2C's metadata). */
+async function startWithRequestInFlight() {
   const b2c = await slowMetadata();
   const appPort = await freePort();
   const app = `http://127.0.0.1:${appPort}`;
@@ -73,25 +74,39 @@ it('on SIGTERM finishes the request in flight, refuses new connections, and exit
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const exited = once(child, 'exit');
+  const out = { stdout: '', stderr: '' };
+  child.stderr.on('data', (chunk) => (out.stderr += chunk));
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   /** Settles when stdout has shown a line matching `pattern`. */
   const printed = (pattern: RegExp) =>
     new Promise<void>((resolve, reject) => {
-      const check = () => pattern.test(stdout) && resolve();
+      const check = () => pattern.test(out.stdout) && resolve();
       child.stdout.on('data', check);
-      child.on('exit', () => reject(new Error(`exited before printing ${pattern}: ${stderr}`)));
+      child.on('exit', () => reject(new Error(`exited before printing ${pattern}: ${out.stderr}`)));
       check();
     });
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-
+  child.stdout.on('data', (chunk) => (out.stdout += chunk));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    b2c.release();
+    await b2c.close();
+  };
   try {
     await printed(/App listening at/);
-    const inFlight = fetch(`${app}/signin`, { redirect: 'manual' });
-    await b2c.asked; // the request is now waiting on B2C
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const inFlight = fetch(`${app}/signin`, { redirect: 'manual' });
+  inFlight.catch(() => {}); // cut off in one of the tests
+  await b2c.asked; // the request is now waiting on B2C
+  const records = () => out.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+  return { app, b2c, child, out, exited, printed, inFlight, records, stop };
+}
 
+it('on SIGTERM finishes the request in flight, refuses new connections, and exits 0', async () => {
+  const { app, b2c, child, out, exited, printed, inFlight, records, stop } = await startWithRequestInFlight();
+  try {
     child.kill('SIGTERM');
     // The app says it is stopping once it has stopped listening.
     await printed(/"msg":"stopping: finishing requests in flight"/);
@@ -106,15 +121,27 @@ it('on SIGTERM finishes the request in flight, refuses new connections, and exit
     expect(answer.status).toBe(302);
     expect(answer.headers.get('location')).toMatch(new RegExp(`^${b2c.authority('B2C_1_susi')}/oauth2/v2\\.0/authorize\\?`));
   } finally {
-    child.kill('SIGTERM');
-    b2c.release();
-    await b2c.close();
+    await stop();
   }
   const [code, signal] = await exited;
-  expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+  expect({ code, signal, stderr: out.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
 
   // The log says so, in order: the request answered after the stop began, then the stop completed.
-  const records = stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
-  expect(records.map((r) => r.msg)).toEqual(['stopping: finishing requests in flight', 'request', 'stopped']);
-  expect(records[1]).toMatchObject({ route: '/signin', status: 302, transition: { event: 'SIGN_IN', to: 'userFlow.authorizing.awaitingCallback' } });
+  expect(records().map((r) => r.msg)).toEqual(['stopping: finishing requests in flight', 'request', 'stopped']);
+  expect(records()[1]).toMatchObject({ route: '/signin', status: 302, transition: { event: 'SIGN_IN', to: 'userFlow.authorizing.awaitingCallback' } });
+});
+
+it('a second Ctrl-C stops at once, without waiting for the request in flight', async () => {
+  const { child, exited, printed, inFlight, records, stop } = await startWithRequestInFlight();
+  try {
+    child.kill('SIGINT');
+    await printed(/"msg":"stopping: finishing requests in flight"/);
+    child.kill('SIGINT');
+    const [code, signal] = await exited;
+    expect({ code, signal }).toEqual({ code: 130, signal: null });
+    expect(await inFlight.then(() => 'answered', () => 'cut off')).toBe('cut off');
+    expect(records().map((r) => r.msg)).toEqual(['stopping: finishing requests in flight', 'stopped at once: requests in flight were cut off']);
+  } finally {
+    await stop();
+  }
 });
