@@ -28,7 +28,8 @@ export function views(): Middleware {
  *  query; a flood of those only costs renders. */
 const MAX_KEPT = 64;
 
-/** Letters, digits and dashes: autoescape leaves it as it is, and no view model holds it. */
+/** Letters, digits and dashes, so autoescape leaves it as it is; random per process and never sent,
+ *  so no view model can hold it (an error page may quote the identity provider's error text). */
 const NAME = `b2c-given-name-${randomUUID()}`;
 
 export interface Pages {
