@@ -114,6 +114,17 @@ describe('sign-in', () => {
     expect(browser.text()).toContain('Hi Zoë');
   });
 
+  it('a name with markup in it is greeted as text, on every page view', async () => {
+    const name = '<img src=x onerror=alert(1)> & "Co"';
+    const { browser } = await signUp(name);
+    for (let view = 0; view < 2; view += 1) {
+      expect(browser.$('nav p').text()).toBe(`Hi ${name}`);
+      expect(browser.$('img').length).toBe(0);
+      expect(browser.body).toContain('Hi &lt;img src=x onerror=alert(1)&gt; &amp; &quot;Co&quot;');
+      await browser.get(stack.appOrigin);
+    }
+  });
+
   it('cancel on the sign-up page returns signed out with the tutorial message, once', async () => {
     const browser = new Browser();
     await browser.get(`${stack.appOrigin}/signin`);
