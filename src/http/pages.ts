@@ -47,9 +47,10 @@ export function createPages(): Pages {
   // The page split where the name goes; oldest first (a Map keeps insertion order), dropped first.
   const kept = new Map<string, string[]>();
 
-  /** The templates read only the model, never ctx.state, which koa-views also hands them. */
+  /** The templates read only the model, never ctx.state, which koa-views also hands them. The
+   *  layout's navigation follows from who is looking: a sign-in button, or the marker for a name. */
   async function render(ctx: Context, view: string, model: Record<string, unknown>, user: User | null | undefined) {
-    const shared = user ? { ...model, givenName: NAME } : model;
+    const shared = { ...model, showSignInButton: !user, givenName: user ? NAME : undefined };
     const key = `${view}\0${JSON.stringify(shared)}`;
     let parts = kept.get(key);
     if (parts === undefined) {
@@ -63,10 +64,10 @@ export function createPages(): Pages {
   }
 
   return {
-    home: (ctx, user, notice) => render(ctx, 'home.njk', { showSignInButton: !user, givenName: undefined, message: notice }, user),
+    home: (ctx, user, notice) => render(ctx, 'home.njk', { message: notice }, user),
     problem(ctx, problem, user) {
       ctx.status = problem.status;
-      return render(ctx, 'error.njk', { ...problem, showSignInButton: !user, givenName: undefined }, user);
+      return render(ctx, 'error.njk', { ...problem }, user);
     },
   };
 }

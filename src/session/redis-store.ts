@@ -1,10 +1,9 @@
 // Sessions in Redis, shared by every instance of the app. Stored under a hash of the session id
 // (a reader of Redis learns no cookie), sealed with the session secret (it learns no session), with
 // Redis' own expiry as the idle timeout.
-import { createHash } from 'node:crypto';
 import type { Sealer } from './sealer.ts';
 import { RENEWED_AT, type SessionStore } from './store.ts';
-import type { RedisConnection } from './redis.ts';
+import { hashedKey, type RedisConnection } from './redis.ts';
 
 const PREFIX = 'b2c:session:';
 
@@ -45,4 +44,4 @@ export class RedisStore implements SessionStore {
   }
 }
 
-const keyOf = (id: string) => PREFIX + createHash('sha256').update(id).digest('base64url');
+const keyOf = (id: string) => hashedKey(PREFIX, id);

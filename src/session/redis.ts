@@ -1,6 +1,7 @@
 // One ioredis connection for the process, set to fail fast: while Redis is away a request gets a
 // 503 page at once instead of waiting in ioredis' offline queue, and reconnection goes on in the
 // background, so the app recovers by itself when Redis is back.
+import { createHash } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import type { ClusterNode, RedisOptions } from 'ioredis';
 
@@ -13,6 +14,10 @@ export interface RedisConfig {
    *  `cluster: [{host, port}, ...]` for Cluster; anything else is passed to ioredis as it is. */
   options: Record<string, unknown>;
 }
+
+/** A Redis key for `id` under `prefix`: its SHA-256, so that a reader of Redis learns no session id
+ *  (no cookie can be rebuilt) and no account id. */
+export const hashedKey = (prefix: string, id: string) => prefix + createHash('sha256').update(id).digest('base64url');
 
 /** Redis could not be used: the person is asked to try again (a page, like any Problem). */
 export class StoreUnavailable extends Error {

@@ -1,10 +1,9 @@
 // Where MSAL's token cache is kept: one entry per person, keyed by their account id, never shared
 // between people, gone at sign-out or when a session could no longer be alive. The shape is
 // msal-node's ICacheClient (for its DistributedCachePlugin) plus delete.
-import { createHash } from 'node:crypto';
 import type { ICacheClient } from '@azure/msal-node';
 import { ExpiringMap } from './expiring-map.ts';
-import type { RedisConnection } from './redis.ts';
+import { hashedKey, type RedisConnection } from './redis.ts';
 import type { Sealer } from './sealer.ts';
 
 export interface TokenStore extends ICacheClient {
@@ -74,4 +73,4 @@ export class RedisTokenStore implements TokenStore {
   async close(): Promise<void> {}
 }
 
-const keyOf = (accountId: string) => PREFIX + createHash('sha256').update(accountId).digest('base64url');
+const keyOf = (accountId: string) => hashedKey(PREFIX, accountId);
