@@ -56,6 +56,9 @@ export class BenchStore extends MemoryStore {
   }
 }
 
+/** The app's session secret here, so that the memory figure can sign cookies for copied sessions. */
+export const SESSION_SECRET = 'bench-session-secret-bench-session-secret';
+
 export interface BenchStack {
   appOrigin: string;
   demoUser: DemoUser;
@@ -86,7 +89,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     SERVER_PORT: String((server.address() as AddressInfo).port),
     APP_CLIENT_ID: clientId,
     APP_CLIENT_SECRET: clientSecret,
-    SESSION_SECRET: 'bench-session-secret-bench-session-secret',
+    SESSION_SECRET,
     SIGN_UP_SIGN_IN_POLICY_AUTHORITY: emulator.authorities.signUpSignIn,
     EDIT_PROFILE_POLICY_AUTHORITY: emulator.authorities.editProfile,
     RESET_PASSWORD_POLICY_AUTHORITY: emulator.authorities.resetPassword,

@@ -24,6 +24,8 @@ export interface Invoke {
 }
 
 export interface Step {
+  /** The snapshot it started from, itself, when the step changed nothing (most page views): a kept
+   *  step then holds no second snapshot, and the bridge knows there is nothing new to store. */
   snapshot: SessionSnapshot;
   /** The machine's own actions, in order, with their arguments (assignments are in the snapshot). */
   actions: ExecutableActionObject[];
@@ -60,21 +62,25 @@ export function createStepper(machine: SessionMachine, promises: ReadonlySet<str
   };
   const initial = machine.getInitialSnapshot(scope);
   collected = [];
-  const fromInitial = new Map<string, Step | undefined>();
+  // A step by events that carry nothing is a function of the snapshot it starts from, and neither
+  // xstate nor the bridge changes a snapshot or a step: so it is kept with that snapshot, and goes
+  // with it. The initial snapshot is every new visitor's; a restored one lives as long as its
+  // session is stored unchanged in memory (session-machine.ts). A step that invokes is kept too:
+  // what differs per sign-in (state, nonce, PKCE) comes from running the promise, per request, and
+  // the step after it.
+  const kept = new WeakMap<SessionSnapshot, Record<string, Step | undefined>>();
 
   return {
     self,
     initial,
     restore: (persisted) => machine.restoreSnapshot(persisted, scope) as SessionSnapshot,
     step(from, events) {
-      // A new visitor's step by events that carry nothing is the same for everyone (its page too).
-      // One that invokes is too: what differs per sign-in (state, nonce, PKCE) comes from running
-      // the promise, per request, and the step after it. Nothing in a step is changed later.
-      const key = from === initial && events.every((event) => Object.keys(event).length === 1) ? events.map((event) => event.type).join() : undefined;
-      if (key !== undefined && fromInitial.has(key)) return fromInitial.get(key);
-      const result = stepFrom(from, events);
-      if (key !== undefined) fromInitial.set(key, result);
-      return result;
+      if (!events.every((event) => Object.keys(event).length === 1)) return stepFrom(from, events);
+      const key = events.map((event) => event.type).join();
+      let steps = kept.get(from);
+      if (steps === undefined) kept.set(from, (steps = {}));
+      if (!(key in steps)) steps[key] = stepFrom(from, events);
+      return steps[key];
     },
   };
 
@@ -101,7 +107,7 @@ export function createStepper(machine: SessionMachine, promises: ReadonlySet<str
     const children = Object.keys(snapshot.children).length;
     // At rest no actor runs; busy, exactly the one promise reported.
     if (snapshot.hasTag('busy') ? !invoke || children !== 1 : invoke || children !== 0) return undefined;
-    return { snapshot, actions, invoke };
+    return { snapshot: invoke || !unchanged(from, snapshot) ? snapshot : from, actions, invoke };
   }
 }
 
@@ -115,3 +121,11 @@ export const settledEvent = (invoke: Invoke, outcome: { output: unknown } | { er
   'output' in outcome
     ? ({ type: `xstate.done.actor.${invoke.id}`, output: outcome.output, actorId: invoke.id } as EventObject)
     : ({ type: `xstate.error.actor.${invoke.id}`, error: outcome.error, actorId: invoke.id } as EventObject);
+
+/** The same state (a simple one) and the same context values: the same snapshot, for all that
+ *  follows from it (at rest no actor runs, and the machine has no history states). */
+function unchanged(before: SessionSnapshot, after: SessionSnapshot): boolean {
+  if (typeof after.value !== 'string' || after.value !== before.value || after.status !== before.status) return false;
+  const keys = Object.keys(after.context) as (keyof SessionSnapshot['context'])[];
+  return keys.length === Object.keys(before.context).length && keys.every((key) => after.context[key] === before.context[key]);
+}

@@ -110,12 +110,18 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionIdleMs
   const renewEvery = Math.min(60_000, Math.floor(sessionIdleMs / 30));
 
   const stepper = createStepper(machine, new Set(Object.keys(invoked)));
+  // The memory store hands out one frozen object per session until it is written again, so its
+  // snapshot is restored once and kept with it (and the steps from it, machine-step.ts): a page
+  // view of an unchanged session then restores and steps nothing. Redis hands out new objects.
+  const restored = new WeakMap<Snapshot<unknown>, SessionSnapshot>();
 
   /** The session's snapshot made live, or a new visitor's when it does not fit the machine. */
   function restore(saved: Snapshot<unknown> | undefined): { start: SessionSnapshot; saved?: Snapshot<unknown> } {
     if (saved) {
       try {
-        return { start: stepper.restore(saved), saved };
+        let start = restored.get(saved);
+        if (start === undefined) restored.set(saved, (start = stepper.restore(saved)));
+        return { start, saved };
       } catch {
         log.warn({ msg: 'session snapshot could not be restored; starting signed out' });
       }
@@ -154,7 +160,7 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionIdleMs
     const { snapshot } = next;
     if (isPristine(snapshot.value, snapshot.context)) return { snapshot, persisted: undefined };
     // Most page views change nothing (a notice already cleared): what was saved stays as it is.
-    return { snapshot, persisted: saved && unchanged(start, snapshot) ? saved : machine.getPersistedSnapshot(snapshot) };
+    return { snapshot, persisted: saved && snapshot === start ? saved : machine.getPersistedSnapshot(snapshot) };
   }
 
   return async function dispatch(ctx, requested) {
@@ -218,13 +224,6 @@ function redirect(ctx: Context, url: string): void {
 /** 'userFlow.authorizing.awaitingCallback', for logs. */
 const stateName = (value: StateValue): string =>
   typeof value === 'string' ? value : Object.entries(value).map(([key, child]) => `${key}.${stateName(child!)}`).join(',');
-
-/** The same state (a simple one) and the same context values, so the same persisted snapshot. */
-function unchanged(before: SessionSnapshot, after: SessionSnapshot): boolean {
-  if (typeof after.value !== 'string' || after.value !== before.value || after.status !== before.status) return false;
-  const keys = Object.keys(after.context) as (keyof SessionContext)[];
-  return keys.length === Object.keys(before.context).length && keys.every((key) => after.context[key] === before.context[key]);
-}
 
 const isPristine = (value: unknown, context: SessionContext) =>
   value === 'signedOut' && context.user === null && context.transaction === null && context.notice === null;

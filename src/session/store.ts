@@ -19,9 +19,22 @@ export interface SessionStore {
   close(): Promise<void>;
 }
 
-/** Sessions in this process's memory, each forgotten once its maxAge has passed. */
+/** A stored session: its JSON as written, until the first read makes it an object, frozen, and
+ *  keeps that instead. */
+interface Kept {
+  session: string | object;
+}
+
+/** Sessions in this process's memory, each forgotten once its maxAge has passed.
+ *
+ *  Written as JSON, as a Redis store keeps it: one string rather than a graph of objects for the
+ *  garbage collector to trace (every /signin writes a session that may never be read), and never
+ *  shared with the caller. Read, it becomes one deeply frozen object, handed out to every later
+ *  read until the session is written again: nobody can change it, and what the bridge derives from
+ *  it (the restored statechart snapshot, src/http/session-machine.ts) can be kept with it, for as
+ *  long as the session is stored unchanged. */
 export class MemoryStore implements SessionStore {
-  private readonly entries: ExpiringMap<string>;
+  private readonly entries: ExpiringMap<Kept>;
 
   constructor(now: () => number = Date.now) {
     this.entries = new ExpiringMap(now);
@@ -32,14 +45,14 @@ export class MemoryStore implements SessionStore {
   }
 
   async get(key: string): Promise<unknown> {
-    const json = this.entries.get(key);
-    return json === undefined ? undefined : JSON.parse(json);
+    const kept = this.entries.get(key);
+    if (kept === undefined) return undefined;
+    if (typeof kept.session === 'string') kept.session = deepFreeze(JSON.parse(kept.session) as object);
+    return kept.session;
   }
 
   async set(key: string, session: unknown, maxAge: number): Promise<void> {
-    // As JSON, as a Redis store keeps it: one string rather than a graph of objects for the
-    // garbage collector to trace (a sign-in makes one per request), and never shared with a caller.
-    this.entries.set(key, JSON.stringify(session), maxAge);
+    this.entries.set(key, { session: JSON.stringify(session) }, maxAge);
   }
 
   async destroy(key: string): Promise<void> {
@@ -51,4 +64,10 @@ export class MemoryStore implements SessionStore {
   async close(): Promise<void> {
     this.entries.close();
   }
+}
+
+/** Parsed JSON, frozen all the way down (a tree: no cycles). */
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const child of Object.values(value)) if (child !== null && typeof child === 'object') deepFreeze(child as object);
+  return Object.freeze(value);
 }

@@ -150,13 +150,23 @@ describe('sign-in', () => {
 });
 
 describe('signed in', () => {
-  it('edit profile changes the name the page greets', async () => {
+  it('edit profile changes the name the page greets, on every view after it', async () => {
     const { browser } = await signUp('Before');
+    // Views of an unchanged session are answered from what was kept of it (session-machine.ts).
+    for (let i = 0; i < 2; i += 1) {
+      await browser.get(`${stack.appOrigin}/`);
+      expect(browser.text()).toContain('Hi Before');
+    }
     await browser.click('#EditProfile');
     expect(browser.$('#givenName').attr('value')).toBe('Before');
     await browser.submit('#continue', { givenName: 'After' });
     expect(browser.url).toBe(`${stack.appOrigin}/`);
     expect(browser.text()).toContain('Hi After');
+    for (let i = 0; i < 2; i += 1) {
+      await browser.get(`${stack.appOrigin}/`);
+      expect(browser.text()).toContain('Hi After');
+      expect(browser.text()).not.toContain('Before');
+    }
     // Signing out deletes the person's token cache entry (one, whichever flows they went through).
     await browser.click('a[href="/signout"]');
     expect(forgotten.at(-1)?.removed).toBe(true);
@@ -168,6 +178,11 @@ describe('signed in', () => {
     await browser.submit('#cancel');
     expect(browser.text()).toContain('Hi Stays');
     expect(browser.text()).toContain(cancelled);
+    for (let i = 0; i < 2; i += 1) {
+      await browser.get(`${stack.appOrigin}/`);
+      expect(browser.text()).toContain('Hi Stays');
+      expect(browser.text()).not.toContain(cancelled);
+    }
   });
 
   it('reset password returns signed in; afterwards only the new password works', async () => {

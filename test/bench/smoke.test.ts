@@ -15,6 +15,7 @@ it('npm run bench --quick prints every case with its ratio or target', async () 
     /^GET \/signin .* \| [\d,.]+ req\/s \| [\d.]+ × \| (met|MISSED) /m,
     /^sign-in journey against the emulator \| [\d,.]+ journeys\/s \| p50 \d+ ms, p99 \d+ ms/m,
     /^memory per idle signed-in session \| [\d,.]+ bytes \| (met|MISSED) /m,
+    /^memory per signed-in session once viewed \| [\d,.]+ bytes \| (met|MISSED) /m,
     /^session cookie sent by the browser \| [\d,.]+ bytes \| (met|MISSED) /m,
   ]) {
     expect(stdout.replaceAll('  |  ', ' | ')).toMatch(row);

@@ -97,7 +97,7 @@ describe('stepping without an actor', () => {
     expect(stepper.step(stepper.initial, [{ type: 'SHOW' }])).toBeDefined();
   });
 
-  it("keeps a new visitor's step for events that carry nothing; each sign-in still gets its own transaction", () => {
+  it('keeps a step by events that carry nothing with the snapshot it started from; each sign-in still gets its own transaction', () => {
     const stepper = createStepper(machine, new Set(['authorize', 'redeem']));
     const show = () => stepper.step(stepper.initial, [{ type: 'SHOW' }]);
     expect(show()).toBe(show());
@@ -107,7 +107,19 @@ describe('stepping without an actor', () => {
       return stepper.step(busy.snapshot, [settledEvent(busy.invoke!, { output })])!.snapshot.context.transaction?.state;
     });
     expect(transactions).toEqual(['s7', 's8']);
+    // Kept with that snapshot object only: the same session restored again steps afresh.
     const restored: SessionSnapshot = stepper.restore(rest('signedOut')!);
-    expect(stepper.step(restored, [{ type: 'SHOW' }])).not.toBe(stepper.step(restored, [{ type: 'SHOW' }]));
+    expect(stepper.step(restored, [{ type: 'SHOW' }])).toBe(stepper.step(restored, [{ type: 'SHOW' }]));
+    expect(stepper.step(stepper.restore(rest('signedOut')!), [{ type: 'SHOW' }])).not.toBe(stepper.step(restored, [{ type: 'SHOW' }]));
+    // A view that changes nothing answers its start itself; one that clears a notice, a new snapshot.
+    const signedIn = stepper.restore(resting['signed in']!);
+    expect(stepper.step(signedIn, [{ type: 'SHOW' }])!.snapshot).toBe(signedIn);
+    const noticed = stepper.restore(resting['signed out with a notice']!);
+    const cleared = stepper.step(noticed, [{ type: 'SHOW' }])!.snapshot;
+    expect(cleared).not.toBe(noticed);
+    expect(cleared.context.notice).toBeNull();
+    // An event that carries something is stepped every time.
+    const callback = { type: 'CALLBACK', params: { state: 's7', code: 'c' }, at: 0 } as const;
+    expect(stepper.step(restored, [callback])).not.toBe(stepper.step(restored, [callback]));
   });
 });

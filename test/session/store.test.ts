@@ -24,6 +24,20 @@ describe('MemoryStore', () => {
     await store.close();
   });
 
+  it('hands out one frozen session until it is written again, so nobody can change what is stored', async () => {
+    const store = new MemoryStore();
+    await store.set('k', { machine: { context: { user: { givenName: 'Ada' } } } }, 60_000);
+    const read = (await store.get('k')) as { machine: { context: { user: { givenName: string } } } };
+    expect(await store.get('k')).toBe(read);
+    expect(() => {
+      read.machine.context.user.givenName = 'Mallory';
+    }).toThrow(TypeError);
+    await store.set('k', { machine: { context: { user: { givenName: 'Grace' } } } }, 60_000);
+    expect(await store.get('k')).not.toBe(read);
+    expect(await store.get('k')).toEqual({ machine: { context: { user: { givenName: 'Grace' } } } });
+    await store.close();
+  });
+
   it('destroys on request', async () => {
     const store = new MemoryStore();
     await store.set('k', {}, 60_000);
