@@ -50,11 +50,10 @@ export function createPages(): Pages {
   /** The templates read only the model, never ctx.state, which koa-views also hands them. The
    *  layout's navigation follows from who is looking: a sign-in button, or the marker for a name. */
   async function render(ctx: Context, view: string, model: Record<string, unknown>, user: User | null | undefined) {
-    const shared = { ...model, showSignInButton: !user, givenName: user ? NAME : undefined };
-    const key = `${view}\0${JSON.stringify(shared)}`;
+    const key = `${view}\0${user ? 'in' : 'out'}\0${JSON.stringify(model)}`;
     let parts = kept.get(key);
     if (parts === undefined) {
-      await ctx.render(view, shared);
+      await ctx.render(view, { ...model, showSignInButton: !user, givenName: user ? NAME : undefined });
       parts = (ctx.body as string).split(NAME);
       kept.set(key, parts);
       if (kept.size > MAX_KEPT) kept.delete(kept.keys().next().value!);
