@@ -38,7 +38,8 @@ export interface Stepper {
   readonly self: Actor<SessionMachine>;
   /** A new visitor's snapshot, the same for everyone. */
   readonly initial: SessionSnapshot;
-  /** A persisted snapshot made live again; throws when it does not fit the machine. */
+  /** A persisted snapshot made live again; throws when it does not fit the machine. A frozen one
+   *  (the memory store's) is restored once and its snapshot kept with it. */
   restore(persisted: Snapshot<unknown>): SessionSnapshot;
   /** The snapshot after `events`, or undefined when they need a live actor. */
   step(from: SessionSnapshot, events: readonly EventObject[]): Step | undefined;
@@ -64,16 +65,25 @@ export function createStepper(machine: SessionMachine, promises: ReadonlySet<str
   collected = [];
   // A step by events that carry nothing is a function of the snapshot it starts from, and neither
   // xstate nor the bridge changes a snapshot or a step: so it is kept with that snapshot, and goes
-  // with it. The initial snapshot is every new visitor's; a restored one lives as long as its
-  // session is stored unchanged in memory (session-machine.ts). A step that invokes is kept too:
-  // what differs per sign-in (state, nonce, PKCE) comes from running the promise, per request, and
-  // the step after it.
+  // with it. The initial snapshot is every new visitor's; a restored one is kept with its frozen
+  // persisted snapshot, which the memory store hands out until the session is written again
+  // (src/session/store.ts): a page view of an unchanged session then restores and steps nothing.
+  // A step that invokes is kept too: what differs per sign-in (state, nonce, PKCE) comes from
+  // running the promise, per request, and the step after it.
   const kept = new WeakMap<SessionSnapshot, Record<string, Step | undefined>>();
+  // Only frozen persisted snapshots: nobody can change them after they were restored (Redis hands
+  // out a new, unfrozen object per read, which would never be seen again anyway).
+  const restored = new WeakMap<Snapshot<unknown>, SessionSnapshot>();
 
   return {
     self,
     initial,
-    restore: (persisted) => machine.restoreSnapshot(persisted, scope) as SessionSnapshot,
+    restore(persisted) {
+      if (!Object.isFrozen(persisted)) return machine.restoreSnapshot(persisted, scope) as SessionSnapshot;
+      let snapshot = restored.get(persisted);
+      if (snapshot === undefined) restored.set(persisted, (snapshot = machine.restoreSnapshot(persisted, scope) as SessionSnapshot));
+      return snapshot;
+    },
     step(from, events) {
       if (!events.every((event) => Object.keys(event).length === 1)) return stepFrom(from, events);
       const key = events.map((event) => event.type).join();

@@ -110,18 +110,12 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionIdleMs
   const renewEvery = Math.min(60_000, Math.floor(sessionIdleMs / 30));
 
   const stepper = createStepper(machine, new Set(Object.keys(invoked)));
-  // The memory store hands out one frozen object per session until it is written again, so its
-  // snapshot is restored once and kept with it (and the steps from it, machine-step.ts): a page
-  // view of an unchanged session then restores and steps nothing. Redis hands out new objects.
-  const restored = new WeakMap<Snapshot<unknown>, SessionSnapshot>();
 
   /** The session's snapshot made live, or a new visitor's when it does not fit the machine. */
   function restore(saved: Snapshot<unknown> | undefined): { start: SessionSnapshot; saved?: Snapshot<unknown> } {
     if (saved) {
       try {
-        let start = restored.get(saved);
-        if (start === undefined) restored.set(saved, (start = stepper.restore(saved)));
-        return { start, saved };
+        return { start: stepper.restore(saved), saved };
       } catch {
         log.warn({ msg: 'session snapshot could not be restored; starting signed out' });
       }

@@ -31,7 +31,7 @@ interface Kept {
  *  garbage collector to trace (every /signin writes a session that may never be read), and never
  *  shared with the caller. Read, it becomes one deeply frozen object, handed out to every later
  *  read until the session is written again: nobody can change it, and what the bridge derives from
- *  it (the restored statechart snapshot, src/http/session-machine.ts) can be kept with it, for as
+ *  it (the restored statechart snapshot, src/http/machine-step.ts) can be kept with it, for as
  *  long as the session is stored unchanged. */
 export class MemoryStore implements SessionStore {
   private readonly entries: ExpiringMap<Kept>;
