@@ -49,7 +49,7 @@ export function createPages(): Pages {
 
   /** The templates read only the model, never ctx.state, which koa-views also hands them. The
    *  layout's navigation follows from who is looking: a sign-in button, or the marker for a name. */
-  async function render(ctx: Context, view: string, model: Record<string, unknown>, user: User | null | undefined) {
+  async function render(ctx: Context, view: string, model: object, user: User | null | undefined) {
     const key = `${view}\0${user ? 'in' : 'out'}\0${JSON.stringify(model)}`;
     let parts = kept.get(key);
     if (parts === undefined) {
@@ -66,7 +66,7 @@ export function createPages(): Pages {
     home: (ctx, user, notice) => render(ctx, 'home.njk', { message: notice }, user),
     problem(ctx, problem, user) {
       ctx.status = problem.status;
-      return render(ctx, 'error.njk', { ...problem }, user);
+      return render(ctx, 'error.njk', problem, user);
     },
   };
 }
