@@ -87,6 +87,10 @@ class MemoryAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
+    // oidc-provider consumes a refresh token when it rotates it and revokes the whole grant when a
+    // consumed one comes back. B2C has no such reuse detection: the old token stays valid until it
+    // expires (two tabs refreshing with the same token both succeed), so it is never marked.
+    if (this.model === 'RefreshToken') return;
     const payload = this.storage.get(this.#key(id));
     if (payload) payload.consumed = Math.floor(Date.now() / 1000);
   }

@@ -19,23 +19,48 @@ export interface FaultSwitches {
   keysEndpoint: 'ok' | 'error500';
   /** A new key signs from now on and the keys endpoint serves only it. Not undone by reset(). */
   rotateSigningKey(): Promise<void>;
+  /** Every refresh token issued to the account so far is refused: invalid_grant, AADB2C90129. */
+  revokeRefreshTokens(accountId: string): void;
+  /** Every refresh token issued to the account so far is refused: invalid_grant, AADB2C90080. */
+  expireRefreshTokens(accountId: string): void;
   /** Switches every fault off. */
   reset(): void;
 }
+
+type RefreshTokenFault = 'revoked' | 'expired';
 
 export class Faults implements FaultSwitches {
   tokenEndpoint: TokenEndpointFault = 'ok';
   idToken: IdTokenFault | null = null;
   keysEndpoint: 'ok' | 'error500' = 'ok';
+  /** Per account and fault: the serial of the last refresh token issued when the fault was set. */
+  readonly #refreshCutoffs = new Map<string, Partial<Record<RefreshTokenFault, number>>>();
 
-  constructor(private readonly rotate: () => Promise<void>) {}
+  constructor(private readonly rotate: () => Promise<void>, private readonly refreshTokensIssued: () => number) {}
 
   rotateSigningKey(): Promise<void> { return this.rotate(); }
+
+  revokeRefreshTokens(accountId: string): void { this.#cutOff(accountId, 'revoked'); }
+  expireRefreshTokens(accountId: string): void { this.#cutOff(accountId, 'expired'); }
+
+  /** What a fault says about the refresh token with this issue serial, if anything. */
+  refreshTokenFault(accountId: string, serial: number): RefreshTokenFault | undefined {
+    const cutoffs = this.#refreshCutoffs.get(accountId);
+    if (serial <= (cutoffs?.revoked ?? 0)) return 'revoked';
+    if (serial <= (cutoffs?.expired ?? 0)) return 'expired';
+    return undefined;
+  }
 
   reset(): void {
     this.tokenEndpoint = 'ok';
     this.idToken = null;
     this.keysEndpoint = 'ok';
+    this.#refreshCutoffs.clear();
+  }
+
+  #cutOff(accountId: string, fault: RefreshTokenFault): void {
+    if (typeof accountId !== 'string' || accountId === '') throw new TypeError('an account id is needed');
+    this.#refreshCutoffs.set(accountId, { ...this.#refreshCutoffs.get(accountId), [fault]: this.refreshTokensIssued() });
   }
 }
 

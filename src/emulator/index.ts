@@ -1,7 +1,11 @@
 // The Azure AD B2C emulator: what the app (and its tests) may use.
 export { startEmulator } from './server.ts';
 export { DEFAULT_FLOWS, DEMO_USER } from './options.ts';
-export type { DemoUser, Emulator, EmulatorClient, EmulatorOptions, UserFlows } from './options.ts';
+export type { DemoUser, Emulator, EmulatorClient, EmulatorOptions, RecordedTokenRequest, UserFlows } from './options.ts';
+export { DEFAULT_API } from './api.ts';
+export type { ApiOptions, EmulatorApi } from './api.ts';
+export { DEFAULT_LIFETIMES } from './lifetimes.ts';
+export type { TokenLifetimes } from './lifetimes.ts';
 export { AccountExistsError, AccountNotFoundError, InMemoryAccountStore } from './accounts.ts';
 export type { Account, AccountStore, NewAccount, ProfileChanges } from './accounts.ts';
 export type { FaultSwitches, IdTokenFault, TokenEndpointFault } from './faults.ts';

@@ -2,7 +2,9 @@
 import { createHash } from 'node:crypto';
 
 import type { AccountStore } from './accounts.ts';
+import type { ApiOptions, EmulatorApi } from './api.ts';
 import type { FaultSwitches } from './faults.ts';
+import type { TokenLifetimes } from './lifetimes.ts';
 
 export interface UserFlows { signUpSignIn: string; editProfile: string; resetPassword: string }
 
@@ -20,6 +22,20 @@ export interface EmulatorOptions {
   flows?: Partial<UserFlows>;
   clients: EmulatorClient[];
   accounts?: AccountStore;
+  /** The tenant's one web API; defaults: clientId `emulator-tasks-api`, name `tasks-api`, scopes `tasks.read tasks.write`. */
+  api?: ApiOptions;
+  /** Token lifetimes in seconds; defaults B2C's (access and ID tokens 3600, refresh tokens 14 days). */
+  lifetimes?: Partial<TokenLifetimes>;
+}
+
+/** One POST to a token endpoint, as the emulator answered it. */
+export interface RecordedTokenRequest {
+  grantType: string;
+  /** The user flow whose token endpoint it was, as configured (e.g. `B2C_1_susi`). */
+  flow: string;
+  status: number;
+  /** The `scope` parameter the request carried, if any. */
+  scope?: string;
 }
 
 export interface DemoUser { email: string; password: string; givenName: string; surname: string }
@@ -32,6 +48,12 @@ export interface Emulator {
   metadata(flow: string): Promise<Record<string, unknown>>;
   demoUser: DemoUser;
   accounts: AccountStore;
+  /** The registered web API, its scopes in B2C's full form (`https://<tenant>.onmicrosoft.com/<name>/<scope>`). */
+  api: EmulatorApi;
+  /** Token lifetimes, changeable at run time (TypeError on nonsense); a change applies to tokens issued after it. */
+  lifetimes: TokenLifetimes;
+  /** The last 1000 answered POSTs to any token endpoint, oldest first. */
+  tokenRequests: RecordedTokenRequest[];
   faults: FaultSwitches;
   close(): Promise<void>;
 }

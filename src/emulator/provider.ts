@@ -5,11 +5,13 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type Koa from 'koa';
 
 import { errors, interactionPolicy, Provider } from './oidc-provider.ts';
+import { refusedScopes } from './api.ts';
 import { GRANT_FROM_OTHER_FLOW, b2cDescription } from './b2c-errors.ts';
 import { ID_TOKEN_CLAIMS, b2cClaims } from './claims.ts';
 import { flowOfRequest } from './flow-routes.ts';
 import { signedUp } from './journeys.ts';
 import { flowKind } from './options.ts';
+import { EXPIRED_GRACE_SECONDS, refreshTokenRefusal } from './refresh-tokens.ts';
 import { tokenEndpointMiddleware } from './token-endpoint.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -30,6 +32,8 @@ const COOKIE_NAMES = {
 };
 
 export const CODE_TTL_SECONDS = 600;
+/** B2C's refresh-token sliding window (90 days by default): how long one sign-in's grant lasts. */
+const GRANT_TTL_SECONDS = 90 * 86400 + EXPIRED_GRACE_SECONDS;
 
 export function createProvider(rt: Runtime, issuer: string): ProviderInstance {
   const provider = new Provider(issuer, configuration(rt));
@@ -82,20 +86,31 @@ function configuration(rt: Runtime): Configuration {
       short: { httpOnly: true, sameSite: 'lax' },
     },
     claims: { openid: [...ID_TOKEN_CLAIMS] },
-    scopes: ['openid', 'offline_access', 'profile'],
+    // The API's scopes are known to oidc-provider, so it keeps them through the interaction, in the
+    // grant, the code and the refresh token (and checks a refresh asks for no more); the token
+    // endpoint turns them into the API's access token (token-endpoint.ts).
+    scopes: ['openid', 'offline_access', 'profile', ...rt.api.scopes],
     conformIdTokenClaims: false,
     extraParams: {
       // B2C's own name for the user flow; the front router sets it from the authority path.
       // Validators run last in request validation, after oidc-provider has checked the scopes.
       p(ctx, value) {
         if (!value || !flowKind(tenant, value)) throw new errors.InvalidRequest('unknown user flow');
+        // oidc-provider silently drops scopes it does not know; B2C refuses another API's.
+        const refused = refusedScopes(requestedScope(ctx), rt.api);
+        if (refused) throw new errors.CustomOIDCProviderError('invalid_request', refused);
         keepOfflineAccess(ctx);
       },
     },
     async findAccount(ctx, sub, token) {
+      const flow = flowOfRequest(ctx.req) ?? '';
+      // Runs after oidc-provider has authenticated the client and found the token it issued.
+      if (token?.kind === 'RefreshToken') {
+        const refusal = refreshTokenRefusal(rt.refreshTokens, rt.faults, token.jti, flow);
+        if (refusal) throw new errors.CustomOIDCProviderError('invalid_grant', b2cDescription(refusal));
+      }
       const account = await rt.accounts.findById(sub);
       if (!account) return undefined;
-      const flow = flowOfRequest(ctx.req) ?? '';
       const journey = token?.kind === 'AuthorizationCode' ? rt.journeys.forCode(token.jti) : undefined;
       if (journey && journey.flow !== flow) {
         throw new errors.CustomOIDCProviderError('invalid_grant', b2cDescription(GRANT_FROM_OTHER_FLOW));
@@ -141,14 +156,19 @@ function configuration(rt: Runtime): Configuration {
     },
     allowOmittingSingleRegisteredRedirectUri: false,
     clientBasedCORS: () => false,
+    // B2C issues a new refresh token at every refresh; the old one stays valid (see adapter.ts).
+    rotateRefreshToken: true,
     ttl: {
-      AccessToken: 3600,
+      // B2C's one setting covers access and ID tokens.
+      AccessToken: () => rt.lifetimes.accessTokenSeconds,
       AuthorizationCode: CODE_TTL_SECONDS,
-      IdToken: 3600,
+      IdToken: () => rt.lifetimes.accessTokenSeconds,
       Interaction: 3600,
       Session: 86400,
-      Grant: 14 * 86400,
-      RefreshToken: 14 * 86400,
+      Grant: GRANT_TTL_SECONDS,
+      // The B2C lifetime is enforced from refresh-tokens.ts; oidc-provider keeps the token a day
+      // longer so that an expired one is refused as expired, not as unknown.
+      RefreshToken: () => rt.lifetimes.refreshTokenSeconds + EXPIRED_GRACE_SECONDS,
     },
     renderError: (ctx, out) => rt.renderError(ctx, out),
   };
@@ -162,7 +182,13 @@ function configuration(rt: Runtime): Configuration {
 function keepOfflineAccess(ctx: KoaContextWithOIDC): void {
   const { params, client } = ctx.oidc;
   if (!params || !client?.grantTypeAllowed('refresh_token')) return;
-  const asked = typeof ctx.query.scope === 'string' && ctx.query.scope.split(' ').includes('offline_access');
+  const asked = requestedScope(ctx)?.split(' ').includes('offline_access') ?? false;
   const scopes = new Set(String(params.scope ?? '').split(' ').filter(Boolean));
   if (asked && scopes.has('openid')) params.scope = [...scopes, 'offline_access'].join(' ');
+}
+
+/** The scope parameter as the authorization request sent it (query, or form body for a POST). */
+function requestedScope(ctx: KoaContextWithOIDC): string | undefined {
+  const scope = ctx.method === 'POST' ? ctx.oidc.body?.scope : ctx.query.scope;
+  return typeof scope === 'string' ? scope : undefined;
 }

@@ -3,9 +3,12 @@ import type Koa from 'koa';
 
 import type { AccountStore } from './accounts.ts';
 import type { MemoryStorage } from './adapter.ts';
+import type { ApiRegistration } from './api.ts';
 import type { Faults } from './faults.ts';
 import type { Journeys } from './journeys.ts';
-import type { EmulatorClient, Tenant } from './options.ts';
+import type { TokenLifetimes } from './lifetimes.ts';
+import type { EmulatorClient, RecordedTokenRequest, Tenant } from './options.ts';
+import type { RefreshTokens } from './refresh-tokens.ts';
 import type { SigningKey } from './signing-keys.ts';
 
 export interface ErrorOut { error: string; error_description?: string | undefined }
@@ -15,6 +18,13 @@ export interface Runtime {
   clients: EmulatorClient[];
   accounts: AccountStore;
   journeys: Journeys;
+  /** The registered web API whose scopes get a JWT access token. */
+  api: ApiRegistration;
+  /** Read at every issue, so a change applies to the next token. */
+  lifetimes: TokenLifetimes;
+  refreshTokens: RefreshTokens;
+  /** Every answered POST to a token endpoint, newest last (bounded, see token-endpoint.ts). */
+  tokenRequests: RecordedTokenRequest[];
   faults: Faults;
   /** oidc-provider's storage; outlives a provider rebuilt for a key rotation. */
   storage: MemoryStorage;

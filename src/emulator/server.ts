@@ -7,20 +7,26 @@ import Koa from 'koa';
 
 import { InMemoryAccountStore, seedAccount } from './accounts.ts';
 import { MemoryStorage } from './adapter.ts';
+import { resolveApi } from './api.ts';
 import { Faults } from './faults.ts';
 import { matchAuthority, mountProvider, type RequestHandler } from './flow-routes.ts';
 import { Journeys } from './journeys.ts';
+import { tokenLifetimes } from './lifetimes.ts';
 import { logoutHandler } from './logout.ts';
 import { DEMO_USER, resolveTenant, validateClients, type Emulator, type EmulatorOptions } from './options.ts';
 import { pageRoutes } from './pages/routes.ts';
 import { bootstrapAsset, createRenderer } from './pages/render.ts';
 import { CODE_TTL_SECONDS, ROUTES, createProvider, type ProviderInstance } from './provider.ts';
+import { RefreshTokens } from './refresh-tokens.ts';
 import type { Runtime } from './runtime.ts';
 import { generateSigningKey } from './signing-keys.ts';
 
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
   const tenant = resolveTenant(options);
   validateClients(options.clients);
+  const api = resolveApi(options.api, tenant);
+  const lifetimes = tokenLifetimes(options.lifetimes);
+  const refreshTokens = new RefreshTokens();
   const accounts = options.accounts ?? new InMemoryAccountStore();
   await seedAccount(accounts, DEMO_USER);
   const renderer = createRenderer(tenant.name);
@@ -45,10 +51,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     clients: options.clients.map((c) => ({ ...c, redirectUris: [...c.redirectUris], postLogoutRedirectUris: [...(c.postLogoutRedirectUris ?? [])] })),
     accounts,
     journeys: new Journeys(CODE_TTL_SECONDS),
+    api,
+    lifetimes,
+    refreshTokens,
+    tokenRequests: [],
     faults: new Faults(async () => {
       rt.signingKey = await generateSigningKey();
       build();
-    }),
+    }, () => refreshTokens.issued),
     storage: new MemoryStorage(),
     cookieKeys: [randomBytes(32).toString('base64url')],
     signingKey: await generateSigningKey(),
@@ -108,6 +118,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     },
     demoUser: { ...DEMO_USER },
     accounts,
+    api: { clientId: api.clientId, name: api.name, scopes: [...api.scopes] },
+    lifetimes,
+    tokenRequests: rt.tokenRequests,
     faults: rt.faults,
     close: () => stop(server, release),
   };

@@ -54,20 +54,23 @@ export interface AuthTransaction {
   nonce: string;
   verifier: string;
   flow: string;
+  scopes: string[];
 }
 
 /** Step one, as the app does it: state, nonce and an S256 PKCE challenge. */
-export async function beginAuthorization(emulator: Emulator, flow: string, extra: { prompt?: string } = {}): Promise<AuthTransaction> {
+export async function beginAuthorization(
+  emulator: Emulator, flow: string, { scopes = SCOPES, ...extra }: { prompt?: string; scopes?: string[] } = {},
+): Promise<AuthTransaction> {
   const msal = await msalFor(emulator, flow);
   const crypto = new CryptoProvider();
   const { verifier, challenge } = await crypto.generatePkceCodes();
   const state = crypto.createNewGuid();
   const nonce = crypto.createNewGuid();
   const url = await msal.getAuthCodeUrl({
-    scopes: SCOPES, redirectUri: CLIENT.redirectUris[0]!, state, nonce,
+    scopes, redirectUri: CLIENT.redirectUris[0]!, state, nonce,
     codeChallenge: challenge, codeChallengeMethod: 'S256', ...extra,
   });
-  return { msal, url, state, nonce, verifier, flow };
+  return { msal, url, state, nonce, verifier, flow, scopes };
 }
 
 /** Step two: the code from the callback redeemed through MSAL, with the nonce and state it must check. */
@@ -75,7 +78,7 @@ export function redeem(tx: AuthTransaction, params: URLSearchParams): Promise<Au
   const code = params.get('code');
   if (!code) throw new Error(`no code in the callback: ${params.toString()}`);
   return tx.msal.acquireTokenByCode(
-    { code, scopes: SCOPES, redirectUri: CLIENT.redirectUris[0]!, codeVerifier: tx.verifier, nonce: tx.nonce, state: tx.state },
+    { code, scopes: tx.scopes, redirectUri: CLIENT.redirectUris[0]!, codeVerifier: tx.verifier, nonce: tx.nonce, state: tx.state },
     { code, state: params.get('state') ?? '' },
   );
 }
@@ -109,8 +112,8 @@ export async function tokenRequest(
 }
 
 /** Signs the demo user in through the bare protocol and returns the callback's code and the PKCE verifier. */
-export async function demoCode(emulator: Emulator, flow = emulator.flows.signUpSignIn, browser = appBrowser()) {
-  const { url, verifier } = authorizeUrl(emulator, flow);
+export async function demoCode(emulator: Emulator, flow = emulator.flows.signUpSignIn, browser = appBrowser(), params: Record<string, string> = {}) {
+  const { url, verifier } = authorizeUrl(emulator, flow, params);
   await browser.get(url);
   if (!browser.page.stopped) await signIn(browser, emulator.demoUser.email, emulator.demoUser.password);
   const code = callback(browser).get('code');
@@ -123,4 +126,16 @@ export function codeGrant(code: string, verifier: string, extra: Record<string, 
     grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: CLIENT.redirectUris[0]!,
     client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, ...extra,
   };
+}
+
+export function refreshGrant(refreshToken: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, ...extra };
+}
+
+/** The demo user signed in (sign-up/sign-in flow unless told) asking for these API scopes; the token response. */
+export async function apiTokens(emulator: Emulator, apiScopes: string[], flow = emulator.flows.signUpSignIn) {
+  const { code, verifier } = await demoCode(emulator, flow, appBrowser(), { scope: ['openid', 'offline_access', ...apiScopes].join(' ') });
+  const response = await tokenRequest(emulator, flow, codeGrant(code, verifier));
+  if (response.status !== 200) throw new Error(`token request failed: ${JSON.stringify(response.body)}`);
+  return response.body as Record<string, unknown> & { access_token: string; id_token: string; refresh_token: string; scope: string; expires_in: number };
 }
