@@ -7,7 +7,7 @@
 import { assign, raise, setup } from 'xstate';
 import type { PromiseActorLogic } from 'xstate';
 
-import type { AuthorizationStart, CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from './session.types.ts';
+import type { ApiAnswer, AuthorizationStart, CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from './session.types.ts';
 
 export type * from './session.types.ts';
 
@@ -36,6 +36,9 @@ export function problemOf(error: unknown): Problem {
   };
 }
 
+/** What the API actor throws when only a new sign-in can get a token the API accepts. */
+export const needsSignIn = (error: unknown): boolean => (error as { needsSignIn?: unknown } | null)?.needsSignIn === true;
+
 const failure = ({ event }: { event: { error: unknown } }) => ({ page: 'problem' as const, problem: problemOf(event.error) });
 
 const staleCallback: Problem = {
@@ -62,6 +65,18 @@ const missingCode: Problem = {
   detail: 'The identity provider sent no authorization code. Please start again.',
 };
 
+const noApi: Problem = {
+  status: 404,
+  title: 'No web API is configured',
+  detail: 'This app has no API to call (WEB_API_URI and WEB_API_SCOPES are not set). Nothing has changed.',
+};
+
+const apiStillRefuses: Problem = {
+  status: 502,
+  title: 'The web API still refuses your sign-in',
+  detail: 'You signed in again, but the API did not accept the token it was given. Please try again later.',
+};
+
 function idpError(params: CallbackParams): Problem {
   // Only the first line: B2C appends correlation ids and timestamps.
   const firstLine = (params.errorDescription ?? '').split(/\r?\n/)[0]!.slice(0, 300);
@@ -79,7 +94,7 @@ export const sessionMachine = setup({
   },
   actions: {
     // Implemented in src/: answer the request with a page, or with a redirect.
-    render: (_, _params: { page: 'home' } | { page: 'problem'; problem: Problem }) => {},
+    render: (_, _params: { page: 'home' } | { page: 'problem'; problem: Problem } | { page: 'api'; answer: ApiAnswer }) => {},
     redirect: (_, _params: { url: string }) => {},
     // Implemented in src/: a new session id once a user is signed in (session fixation).
     renewSession: () => {},
@@ -92,12 +107,17 @@ export const sessionMachine = setup({
     keepUser: assign({ user: (_, params: { user: User }) => params.user }),
     clearNotice: assign({ notice: null }),
     setNotice: assign({ notice: (_, params: { notice: string }) => params.notice }),
+    resumeWithApi: assign({ resume: 'api' as const }),
+    dropResume: assign({ resume: null }),
   },
   actors: {
     // Provided from src/identity: a fresh {state, nonce, PKCE} and the user flow's URL.
     authorize: {} as PromiseActorLogic<AuthorizationStart, { flow: Flow }>,
     // Provided from src/identity: the code redeemed and the ID token checked.
     redeem: {} as PromiseActorLogic<User, { transaction: Transaction; params: CallbackParams }>,
+    // Provided from src/web-api: an access token from the person's token cache (refreshed when
+    // due), the API called with it, its answer.
+    callApi: {} as PromiseActorLogic<ApiAnswer, { user: User }>,
   },
   guards: {
     hasUser: ({ context }) => context.user !== null,
@@ -110,21 +130,27 @@ export const sessionMachine = setup({
     cancelled: describes(CANCELLED),
     isError: ({ event }) => callbackOf(event).error !== undefined,
     hasCode: ({ event }) => (callbackOf(event).code ?? '') !== '',
+    // Provided from src/: whether WEB_API_URI is set (or the built-in sample API runs).
+    apiConfigured: () => true,
+    resumesApi: ({ context }) => context.resume === 'api',
+    // Sign in again for the API, unless this call already follows a sign-in made for it.
+    needsSignIn: ({ context, event }) => context.resume !== 'api' && needsSignIn((event as { error?: unknown }).error),
+    signInDidNotHelp: ({ event }) => needsSignIn((event as { error?: unknown }).error),
   },
 }).createMachine({
   id: 'session',
-  context: { user: null, transaction: null, notice: null },
+  context: { user: null, transaction: null, notice: null, resume: null },
   initial: 'signedOut',
   on: {
     EXPIRE: {
       target: '.signedOut',
-      actions: assign({ user: null, transaction: null, notice: EXPIRED_NOTICE }),
+      actions: assign({ user: null, transaction: null, notice: EXPIRED_NOTICE, resume: null }),
     },
     SIGN_OUT: {
       target: '.signedOut',
       actions: [
         { type: 'endSession', params: ({ context }) => ({ user: context.user }) },
-        assign({ user: null, transaction: null, notice: null }),
+        assign({ user: null, transaction: null, notice: null, resume: null }),
       ],
     },
   },
@@ -141,16 +167,25 @@ export const sessionMachine = setup({
           ],
         },
         CALLBACK: { actions: { type: 'render', params: { page: 'problem', problem: staleCallback } } },
+        // Sign in first, then call the API: one journey.
+        CALL_API: [
+          { guard: 'apiConfigured', target: 'userFlow.authorizing', actions: 'resumeWithApi' },
+          { actions: { type: 'render', params: { page: 'problem', problem: noApi } } },
+        ],
       },
     },
 
     signedIn: {
       on: {
-        SHOW: { actions: [{ type: 'render', params: { page: 'home' } }, 'clearNotice'] },
+        SHOW: { actions: [{ type: 'render', params: { page: 'home' } }, 'clearNotice', 'dropResume'] },
         SIGN_IN: { actions: { type: 'redirect', params: { url: '/' } } },
         EDIT_PROFILE: { target: 'userFlow.editingProfile' },
         RESET_PASSWORD: { target: 'userFlow.resettingPassword' },
         CALLBACK: { actions: { type: 'render', params: { page: 'problem', problem: staleCallback } } },
+        CALL_API: [
+          { guard: 'apiConfigured', target: 'callingApi' },
+          { actions: { type: 'render', params: { page: 'problem', problem: noApi } } },
+        ],
       },
     },
 
@@ -163,6 +198,7 @@ export const sessionMachine = setup({
         SIGN_IN: { target: 'returning', actions: ['dropTransaction', raise(({ event }) => event)] },
         EDIT_PROFILE: { target: 'returning', actions: ['dropTransaction', raise(({ event }) => event)] },
         RESET_PASSWORD: { target: 'returning', actions: ['dropTransaction', raise(({ event }) => event)] },
+        CALL_API: { target: 'returning', actions: ['dropTransaction', raise(({ event }) => event)] },
         CALLBACK: [
           { guard: 'stateMatches', target: 'answering' },
           { actions: { type: 'render', params: { page: 'problem', problem: stateMismatch } } },
@@ -275,21 +311,60 @@ export const sessionMachine = setup({
       invoke: {
         src: 'redeem',
         input: ({ context, event }) => ({ transaction: context.transaction!, params: callbackOf(event) }),
-        onDone: {
-          target: 'signedIn',
-          actions: [
-            { type: 'keepUser', params: ({ event }) => ({ user: event.output }) },
-            'dropTransaction',
-            'renewSession',
-            { type: 'redirect', params: { url: '/' } },
-          ],
-        },
+        onDone: [
+          {
+            // Signed in to call the API: on to /api, where the call is made (a fixed URL, the
+            // machine's choice).
+            guard: 'resumesApi',
+            target: 'signedIn',
+            actions: [
+              { type: 'keepUser', params: ({ event }) => ({ user: event.output }) },
+              'dropTransaction',
+              'renewSession',
+              { type: 'redirect', params: { url: '/api' } },
+            ],
+          },
+          {
+            target: 'signedIn',
+            actions: [
+              { type: 'keepUser', params: ({ event }) => ({ user: event.output }) },
+              'dropTransaction',
+              'renewSession',
+              { type: 'redirect', params: { url: '/' } },
+            ],
+          },
+        ],
         onError: { target: 'returning', actions: ['dropTransaction', { type: 'render', params: failure }] },
       },
     },
 
-    // A choice, not a resting place: back to where the person was, signed in or not.
+    // The web API called on the signed-in person's behalf. Whatever fails, the person stays signed
+    // in; only a token that a new sign-in could fix sends them to B2C, and only once in a row.
+    callingApi: {
+      tags: 'busy',
+      invoke: {
+        src: 'callApi',
+        input: ({ context }) => ({ user: context.user! }),
+        onDone: {
+          target: 'signedIn',
+          actions: ['dropResume', { type: 'render', params: ({ event }) => ({ page: 'api' as const, answer: event.output }) }],
+        },
+        onError: [
+          { guard: 'needsSignIn', target: 'userFlow.authorizing', actions: 'resumeWithApi' },
+          {
+            guard: 'signInDidNotHelp',
+            target: 'signedIn',
+            actions: ['dropResume', { type: 'render', params: { page: 'problem', problem: apiStillRefuses } }],
+          },
+          { target: 'signedIn', actions: ['dropResume', { type: 'render', params: failure }] },
+        ],
+      },
+    },
+
+    // A choice, not a resting place: back to where the person was, signed in or not. A flow that
+    // ends here did not sign anyone in, so nothing waits to resume.
     returning: {
+      entry: 'dropResume',
       always: [{ guard: 'hasUser', target: 'signedIn' }, { target: 'signedOut' }],
     },
   },

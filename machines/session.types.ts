@@ -37,11 +37,24 @@ export interface Problem {
   detail: string;
 }
 
+/** The web API's answer, as the page shows it. */
+export interface ApiAnswer {
+  status: number;
+  /** The body, as text (JSON pretty-printed); the page escapes it. */
+  body: string;
+}
+
+/** What to do once a sign-in completes: call the web API (the person asked for it). Kept in the
+ *  machine, never in a URL, so no redirect target can be smuggled in. */
+export type Resume = 'api';
+
 export interface SessionContext {
   user: User | null;
   transaction: Transaction | null;
   /** A one-time message for the next page view (the tutorial's "User has cancelled the operation"). */
   notice: string | null;
+  /** Set when a sign-in was started to call the API; absent in sessions saved before it existed. */
+  resume?: Resume | null;
 }
 
 export type SessionEvent =
@@ -50,6 +63,7 @@ export type SessionEvent =
   | { type: 'EDIT_PROFILE' }
   | { type: 'RESET_PASSWORD' }
   | { type: 'SIGN_OUT' }
+  | { type: 'CALL_API' }
   /** `at`: when the callback arrived (ms), stamped by the bridge, so the machine stays pure. */
   | { type: 'CALLBACK'; params: CallbackParams; at: number }
   /** The session outlived its idle or absolute timeout: whatever it held is gone. */

@@ -15,6 +15,7 @@ import { createIdentity, type Identity } from './identity/index.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createStores, type SessionStore } from './session/index.ts';
 import { StoreUnavailable } from './session/redis.ts';
+import { createWebApi } from './web-api/call.ts';
 
 export interface AppDeps {
   identity?: Identity;
@@ -37,7 +38,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   const app = new Koa({ proxy: config.trustProxy });
   app.keys = new CookieKeys([config.sessionSecret, ...config.previousSessionSecrets]);
   app.silent = true; // errors are logged by the boundary below, without request data
-  const pages = createPages();
+  const pages = createPages({ apiConfigured: config.webApi !== null });
 
   // Probes first: no session, no cookie, no request-log line for a success.
   app.use(
@@ -104,8 +105,12 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     ),
   );
 
+  const callApi = config.webApi
+    ? createWebApi({ uri: config.webApi.uri, timeoutMs: config.idpTimeoutMs, accessToken: (accountId, options) => identity.accessToken(accountId, options) })
+    : null;
   const dispatch = createDispatch({
     identity,
+    callApi,
     now,
     sessionAbsoluteMs: config.sessionAbsoluteMs,
     sessionIdleMs: config.sessionIdleMs,

@@ -29,6 +29,10 @@ export interface Config {
   logoutEndpoint: string;
   /** Set when the app starts the built-in B2C emulator itself. */
   emulator: { host: string; port: number } | null;
+  /** The protected web API called on the person's behalf (GET with a bearer token); null: none. */
+  webApi: { uri: string; scopes: string[] } | null;
+  /** Set when the app starts the built-in sample API beside the emulator (WEB_API_URI unset). */
+  sampleApi: { host: string; port: number } | null;
   /** How long any call to the identity provider may take. */
   idpTimeoutMs: number;
   /** Trust X-Forwarded-* from a TLS-terminating proxy (Koa's app.proxy). */
@@ -61,6 +65,11 @@ export const EMULATOR_FLOWS: Record<Flow, string> = {
   editProfile: 'B2C_1_edit_profile',
   resetPassword: 'B2C_1_reset_password',
 };
+/** The web API the built-in emulator registers, and the sample API that serves it. */
+export const EMULATOR_API = { clientId: 'emulator-tasks-api', name: 'tasks-api', scope: 'tasks.read', port: 3002 };
+/** MSAL adds these to every request itself; B2C wants the API's own scopes listed. */
+const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access']);
+
 const FLOW_VARIABLES: Record<Flow, string> = {
   signUpSignIn: 'SIGN_UP_SIGN_IN_POLICY_AUTHORITY',
   editProfile: 'EDIT_PROFILE_POLICY_AUTHORITY',
@@ -153,6 +162,20 @@ function redisStore(env: Env): RedisConfig | null {
   return { url: raw, options: options as Record<string, unknown> };
 }
 
+/** WEB_API_URI and WEB_API_SCOPES, both or neither. */
+function webApi(env: Env, production: boolean): Config['webApi'] {
+  const uri = read(env, 'WEB_API_URI');
+  const rawScopes = read(env, 'WEB_API_SCOPES');
+  if (uri === undefined && rawScopes === undefined) return null;
+  if (uri === undefined) throw new ConfigError('WEB_API_URI', 'is required when WEB_API_SCOPES is set');
+  if (rawScopes === undefined) throw new ConfigError('WEB_API_SCOPES', 'is required when WEB_API_URI is set');
+  const scopes = rawScopes.split(/\s+/);
+  if (scopes.some((scope) => OIDC_SCOPES.has(scope.toLowerCase()))) {
+    throw new ConfigError('WEB_API_SCOPES', `must list only the API's scopes, such as https://contoso.onmicrosoft.com/tasks-api/tasks.read (openid, profile and offline_access are added by MSAL) (got "${rawScopes}")`);
+  }
+  return { uri: url('WEB_API_URI', uri, production).href, scopes };
+}
+
 export function loadConfig(env: Env): Config {
   const production = env.NODE_ENV === 'production';
   const port = integer(env, 'SERVER_PORT', 3000, 0, 65535);
@@ -201,6 +224,17 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError('AUTHORITY_DOMAIN', `must be the host of the authorities ("${susi.host}"), got "${domainRaw}"`);
   }
 
+  // With the built-in emulator and no API of one's own, the built-in sample API is called.
+  let api = webApi(env, production);
+  let sampleApi: Config['sampleApi'] = null;
+  if (api === null && emulator) {
+    sampleApi = { host: emulator.host, port: integer(env, 'SAMPLE_API_PORT', EMULATOR_API.port, 1, 65535) };
+    api = {
+      uri: `http://${sampleApi.host}:${sampleApi.port}/hello`,
+      scopes: [`https://${EMULATOR_TENANT}.onmicrosoft.com/${EMULATOR_API.name}/${EMULATOR_API.scope}`],
+    };
+  }
+
   const sessionStore = redisStore(env);
   // Instances sharing Redis must share the secret too, so a made-up one will not do.
   const sessionSecret = read(env, 'SESSION_SECRET') ?? (production || sessionStore ? undefined : randomBytes(32).toString('base64url'));
@@ -228,6 +262,8 @@ export function loadConfig(env: Env): Config {
     redirectUri,
     logoutEndpoint,
     emulator,
+    webApi: api,
+    sampleApi,
     idpTimeoutMs,
     trustProxy,
     logLevel,

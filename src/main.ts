@@ -1,10 +1,11 @@
 // Entry: config -> (built-in emulator) -> app -> listen; graceful shutdown on SIGTERM/SIGINT.
 import type { ServerResponse } from 'node:http';
 import { config as loadDotenv } from 'dotenv';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, EMULATOR_API, loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { createLogger, keepServingOnUnhandledRejection } from './log.ts';
 import { startEmulator, type Emulator } from './emulator/index.ts';
+import { startSampleApi, type SampleApi } from './sample-api/index.ts';
 import { within } from './within.ts';
 
 // ./.env, or the file DOTENV_PATH names (dotenv reads it; the tests point it away from a
@@ -20,11 +21,23 @@ try {
   process.exit(1);
 }
 
+/** A service that cannot start (its port taken) is one line, not a stack trace. */
+async function starting<T>(what: string, start: Promise<T>): Promise<T> {
+  try {
+    return await start;
+  } catch (error) {
+    console.error(`Cannot start the ${what}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    process.exit(1);
+  }
+}
+
 let emulator: Emulator | null = null;
 if (config.emulator) {
-  emulator = await startEmulator({
+  emulator = await starting('built-in emulator', startEmulator({
     host: config.emulator.host,
     port: config.emulator.port,
+    // The API the built-in sample API protects and the app's default WEB_API_SCOPES name.
+    api: { clientId: EMULATOR_API.clientId, name: EMULATOR_API.name },
     clients: [
       {
         clientId: config.clientId,
@@ -33,7 +46,21 @@ if (config.emulator) {
         postLogoutRedirectUris: [new URL(config.logoutEndpoint).searchParams.get('post_logout_redirect_uri') ?? new URL(config.redirectUri).origin],
       },
     ],
-  });
+  }));
+}
+
+// Nothing configured: the built-in sample API answers the app's calls, checking the emulator's tokens.
+let sampleApi: SampleApi | null = null;
+if (config.sampleApi && emulator) {
+  sampleApi = await starting(`sample API on port ${config.sampleApi.port}`, startSampleApi({
+    host: config.sampleApi.host,
+    port: config.sampleApi.port,
+    authority: config.flows.signUpSignIn.authority,
+    audience: emulator.api.clientId,
+    requiredScope: EMULATOR_API.scope,
+    userFlows: Object.values(config.flows).map((flow) => flow.name),
+    timeoutMs: config.idpTimeoutMs,
+  }));
 }
 
 const log = createLogger(config.logLevel);
@@ -46,6 +73,9 @@ const server = app.listen(config.port, () => {
   if (emulator) {
     console.log(`Built-in Azure AD B2C emulator at ${emulator.origin} (set SIGN_UP_SIGN_IN_POLICY_AUTHORITY to use a real tenant)`);
     console.log(`Demo user: ${emulator.demoUser.email} / ${emulator.demoUser.password}`);
+  }
+  if (sampleApi) {
+    console.log(`Built-in sample web API at ${sampleApi.origin}/hello (set WEB_API_URI and WEB_API_SCOPES to call your own)`);
   }
 });
 server.on('error', (error: NodeJS.ErrnoException) => {
@@ -84,7 +114,7 @@ async function shutdown(signal: string) {
     log.warn({ msg: `requests still in flight after ${DRAIN_MS} ms were cut off` });
     server.closeAllConnections();
   }
-  const closed = (await within(CLOSE_MS, Promise.allSettled([close(), emulator?.close()]))) !== undefined;
+  const closed = (await within(CLOSE_MS, Promise.allSettled([close(), emulator?.close(), sampleApi?.close()]))) !== undefined;
   if (!closed) log.warn({ msg: `the session store or the emulator did not close within ${CLOSE_MS} ms` });
   log.info({ msg: 'stopped', signal });
   process.exit(0); // the log is flushed on exit

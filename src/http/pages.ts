@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Context, Middleware } from 'koa';
 import koaViews from 'koa-views';
 import nunjucks from 'nunjucks';
-import type { Problem, User } from '../../machines/session.ts';
+import type { ApiAnswer, Problem, User } from '../../machines/session.ts';
 
 export const VIEWS = fileURLToPath(new URL('../../views/', import.meta.url));
 
@@ -36,6 +36,8 @@ export interface Pages {
   home(ctx: Context, user: User | null, notice: string | null): Promise<void>;
   /** The error page, with the navigation of whoever is looking at it. */
   problem(ctx: Context, problem: Problem, user?: User | null): Promise<void>;
+  /** The web API's answer, for the person who asked (never kept: it is theirs alone). */
+  api(ctx: Context, user: User | null, answer: ApiAnswer): Promise<void>;
 }
 
 /** nunjucks' own escape, which its autoescape applies (not in its type definitions). */
@@ -43,7 +45,8 @@ const { escape } = nunjucks.lib as unknown as { escape(text: string): string };
 /** What nunjucks prints for `{{ value }}` with autoescape on. */
 const printed = (value: unknown) => (value === undefined || value === null ? '' : escape(String(value)));
 
-export function createPages(): Pages {
+/** `apiConfigured`: a signed-in person's home page offers the "Call API" button. */
+export function createPages({ apiConfigured }: { apiConfigured: boolean }): Pages {
   // The page split where the name goes; oldest first (a Map keeps insertion order), dropped first.
   const kept = new Map<string, string[]>();
 
@@ -53,7 +56,7 @@ export function createPages(): Pages {
     const key = `${view}\0${user ? 'in' : 'out'}\0${JSON.stringify(model)}`;
     let parts = kept.get(key);
     if (parts === undefined) {
-      await ctx.render(view, { ...model, showSignInButton: !user, givenName: user ? NAME : undefined });
+      await ctx.render(view, { ...model, apiConfigured, showSignInButton: !user, givenName: user ? NAME : undefined });
       parts = (ctx.body as string).split(NAME);
       kept.set(key, parts);
       if (kept.size > MAX_KEPT) kept.delete(kept.keys().next().value!);
@@ -67,6 +70,9 @@ export function createPages(): Pages {
     problem(ctx, problem, user) {
       ctx.status = problem.status;
       return render(ctx, 'error.njk', problem, user);
+    },
+    async api(ctx, user, answer) {
+      await ctx.render('api.njk', { apiConfigured, showSignInButton: !user, givenName: user?.givenName, answer });
     },
   };
 }

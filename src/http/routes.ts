@@ -28,6 +28,7 @@ export function createRouter(dispatch: Dispatch): Router {
   router.get('/profile', (ctx) => dispatch(ctx, { type: 'EDIT_PROFILE' }));
   router.get('/password', (ctx) => dispatch(ctx, { type: 'RESET_PASSWORD' }));
   router.get('/signout', (ctx) => dispatch(ctx, { type: 'SIGN_OUT' }));
+  router.get('/api', (ctx) => dispatch(ctx, { type: 'CALL_API' }));
   router.get('/redirect', (ctx) => {
     // The callback URL carries a code and state: never leak it to a page's links or assets.
     ctx.set('Referrer-Policy', 'no-referrer');

@@ -6,7 +6,7 @@ import type { Context } from 'koa';
 import { fromPromise } from 'xstate';
 import type { Snapshot, StateValue } from 'xstate';
 import { sessionMachine } from '../../machines/session.ts';
-import type { CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
+import type { ApiAnswer, CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
 import type { Identity } from '../identity/index.ts';
 import { RENEWED_AT } from '../session/store.ts';
 import type { Logger } from '../log.ts';
@@ -16,7 +16,10 @@ import { within } from '../within.ts';
 
 /** What the machine decided this request should get, collected by the provided actions. */
 interface Reply {
-  page?: { view: 'home'; context: SessionContext } | { view: 'problem'; context: SessionContext; problem: Problem };
+  page?:
+    | { view: 'home'; context: SessionContext }
+    | { view: 'problem'; context: SessionContext; problem: Problem }
+    | { view: 'api'; context: SessionContext; answer: ApiAnswer };
   redirect?: string;
   renewSession?: boolean;
   endSession?: { user: User | null };
@@ -24,6 +27,8 @@ interface Reply {
 
 export interface DispatchOptions {
   identity: Identity;
+  /** The web API call (src/web-api), or null when no API is configured. */
+  callApi: ((user: User) => Promise<ApiAnswer>) | null;
   now: () => number;
   /** A session older than this ends (its idle timeout is the store's maxAge). */
   sessionAbsoluteMs: number;
@@ -51,11 +56,13 @@ const timedOut: Problem = {
 /** Where a request's events left the machine, and what to keep of it; or no answer in time. */
 type Settled = { snapshot: SessionSnapshot; persisted: Snapshot<unknown> | undefined } | 'timedOut';
 
-export function createDispatch({ identity, now, sessionAbsoluteMs, sessionIdleMs, sessionCookie, logoutEndpoint, settleTimeoutMs, log, pages }: DispatchOptions): Dispatch {
+export function createDispatch({ identity, callApi, now, sessionAbsoluteMs, sessionIdleMs, sessionCookie, logoutEndpoint, settleTimeoutMs, log, pages }: DispatchOptions): Dispatch {
   // The machine's two invoked promises, run by the bridge (see run()).
   const invoked = {
     authorize: (input: { flow: Flow }) => logged('authorize', identity.authorize(input.flow)),
     redeem: (input: { transaction: Transaction; params: CallbackParams }) => logged('redeem', identity.redeem(input.transaction, input.params)),
+    // Only reached when apiConfigured holds.
+    callApi: (input: { user: User }) => logged('call API', callApi!(input.user)),
   };
   // The reply of the request whose actions are being carried out (synchronously, in run()).
   let replying: Reply = {};
@@ -65,7 +72,9 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionIdleMs
   const machine = sessionMachine.provide({
     actions: {
       render: ({ context }, params) => {
-        replying.page = params.page === 'home' ? { view: 'home', context } : { view: 'problem', context, problem: params.problem };
+        if (params.page === 'home') replying.page = { view: 'home', context };
+        else if (params.page === 'problem') replying.page = { view: 'problem', context, problem: params.problem };
+        else replying.page = { view: 'api', context, answer: params.answer };
       },
       redirect: (_, { url }) => {
         replying.redirect = url;
@@ -80,6 +89,10 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionIdleMs
     actors: {
       authorize: fromPromise(({ input }) => invoked.authorize(input)),
       redeem: fromPromise(({ input }) => invoked.redeem(input)),
+      callApi: fromPromise(({ input }) => invoked.callApi(input)),
+    },
+    guards: {
+      apiConfigured: () => callApi !== null,
     },
   });
 
@@ -195,6 +208,7 @@ export function createDispatch({ identity, now, sessionAbsoluteMs, sessionIdleMs
     const page = reply.page ?? { view: 'home', context: snapshot.context };
     const { user, notice } = page.context;
     if (page.view === 'problem') return pages.problem(ctx, page.problem, user);
+    if (page.view === 'api') return pages.api(ctx, user, page.answer);
     return pages.home(ctx, user, notice);
   };
 }
@@ -220,4 +234,4 @@ const stateName = (value: StateValue): string =>
   typeof value === 'string' ? value : Object.entries(value).map(([key, child]) => `${key}.${stateName(child!)}`).join(',');
 
 const isPristine = (value: unknown, context: SessionContext) =>
-  value === 'signedOut' && context.user === null && context.transaction === null && context.notice === null;
+  value === 'signedOut' && context.user === null && context.transaction === null && context.notice === null && (context.resume ?? null) === null;

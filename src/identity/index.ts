@@ -1,22 +1,27 @@
 // Everything OAuth: one MSAL client per user flow, the authorization request (state, nonce, PKCE),
 // code redemption and the ID-token checks. Nothing outside this folder touches MSAL.
 import { createHash, randomFillSync, randomUUID } from 'node:crypto';
-import { ConfidentialClientApplication, DistributedCachePlugin, LogLevel, ServerError } from '@azure/msal-node';
-import type { AuthenticationResult, Configuration, IPartitionManager } from '@azure/msal-node';
+import { ConfidentialClientApplication, LogLevel, ServerError } from '@azure/msal-node';
+import type { AuthenticationResult, Configuration } from '@azure/msal-node';
 import type { Config } from '../config.ts';
 import { StoreUnavailable } from '../session/redis.ts';
 import { MemoryTokenStore, type TokenStore } from '../session/token-store.ts';
 import type { AuthorizationStart, CallbackParams, Flow, Transaction, User } from '../../machines/session.ts';
+import { createAccessTokens, mergeCaches } from './access-tokens.ts';
 import { authorizationUrlTemplate, type MakeUrl } from './authorize-url.ts';
 import { createIdTokenVerifier, type IdTokenVerifier } from './id-token.ts';
 import { IdpUnavailableError, createNetworkClient, getJson } from './network.ts';
 import { IdentityProblem, codeRejected, tokenRejected, unavailable } from './problems.ts';
 
 export { IdentityProblem } from './problems.ts';
+export { SignInRequired } from './access-tokens.ts';
 
 export interface Identity {
   authorize(flow: Flow): Promise<AuthorizationStart>;
   redeem(transaction: Transaction, params: CallbackParams): Promise<User>;
+  /** An access token for the web API's scopes from the person's token cache (by their object id),
+   *  refreshed when due or when forced; SignInRequired when only a new sign-in can give one. */
+  accessToken(accountId: string, options: { forceRefresh: boolean }): Promise<string>;
   /** Drop the person's token cache entry, at sign-out. Resolves to whether there was one. */
   forget(accountId: string): Promise<boolean>;
   /** Resolves when every user flow's metadata can be fetched now (within the IdP timeout); throws
@@ -38,8 +43,6 @@ interface UserFlowClient {
   idTokens: IdTokenVerifier;
 }
 
-// Scopes: none beyond MSAL's defaults (openid, profile, offline_access), as in the tutorial.
-const SCOPES: string[] = [];
 
 /** Random octets for authorization requests, drawn from the CSPRNG 64 requests at a time (as
  *  crypto.randomUUID caches its own): each read is a system call, ~7 µs here. Each octet is handed
@@ -65,15 +68,6 @@ export function authorizationSecrets(): { state: string; nonce: string; verifier
   return { state, nonce, verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
-/** MSAL keeps a person's tokens in the token store under their account id (oid): a redemption
- *  starts from an empty cache and is saved under the account it produced. (The entity's own
- *  localAccountId is B2C's `<oid>-<user flow>`; its tenant profile has the oid, as the
- *  AuthenticationResult's account does.) */
-const byAccount: IPartitionManager = {
-  getKey: async () => '',
-  extractKey: async (account) => account.tenantProfiles?.[0]?.localAccountId ?? account.localAccountId,
-};
-
 /** `now`: the clock that dates transactions (the bridge's, so that expiry is measured on one clock).
  *  `tokens`: where MSAL's token caches are kept (Redis when instances share sessions). */
 export function createIdentity(
@@ -83,6 +77,9 @@ export function createIdentity(
 ): Identity {
   const network = createNetworkClient(config.idpTimeoutMs);
   const clients = new Map<Flow, Promise<UserFlowClient>>();
+  // Every user flow asks for the web API's scopes (MSAL adds openid, profile and offline_access), so
+  // whichever flow a person last went through leaves a token the API accepts.
+  const scopes = config.webApi?.scopes ?? [];
 
   async function build(flow: Flow): Promise<UserFlowClient> {
     const { authority } = config.flows[flow];
@@ -109,7 +106,7 @@ export function createIdentity(
     // For authorization URLs only: it never touches a token cache.
     const msal = new ConfidentialClientApplication(msalConfig);
     const { url: authorizationUrl } = await authorizationUrlTemplate((values) =>
-      msal.getAuthCodeUrl({ scopes: SCOPES, redirectUri: config.redirectUri, codeChallengeMethod: 'S256', ...values }),
+      msal.getAuthCodeUrl({ scopes, redirectUri: config.redirectUri, codeChallengeMethod: 'S256', ...values }),
     );
     return { msalConfig, authorizationUrl, idTokens: createIdTokenVerifier(metadata, config.idpTimeoutMs) };
   }
@@ -126,6 +123,14 @@ export function createIdentity(
     }
     return pending;
   }
+
+  const accessTokens = createAccessTokens({
+    scopes,
+    flowNames: { signUpSignIn: config.flows.signUpSignIn.name, editProfile: config.flows.editProfile.name, resetPassword: config.flows.resetPassword.name },
+    msalConfig: async (flow) => (await client(flow)).msalConfig,
+    tokens,
+    asProblem,
+  });
 
   return {
     async authorize(flow) {
@@ -151,14 +156,14 @@ export function createIdentity(
 
     async redeem(transaction, params) {
       const { msalConfig, idTokens } = await client(transaction.flow);
-      // A client of its own, whose cache holds this person only, however many redeem at once.
-      const msal = new ConfidentialClientApplication({ ...msalConfig, cache: { cachePlugin: new DistributedCachePlugin(tokens, byAccount) } });
+      // A client of its own, whose cache holds this redemption only, however many redeem at once.
+      const msal = new ConfidentialClientApplication(msalConfig);
       let result: AuthenticationResult;
       try {
         result = await msal.acquireTokenByCode(
           {
             code: params.code!,
-            scopes: SCOPES,
+            scopes,
             redirectUri: config.redirectUri,
             codeVerifier: transaction.codeVerifier,
             state: transaction.state,
@@ -171,19 +176,21 @@ export function createIdentity(
       }
       if (!result.account || !result.idToken) throw tokenRejected('the token response carried no ID token');
       const accountId = result.account.localAccountId;
-      const claims = await idTokens
-        .verify(result.idToken, { clientId: config.clientId, nonce: transaction.nonce, flowName: config.flows[transaction.flow].name })
-        .catch(async (error: unknown) => {
-          // MSAL saved the tokens before our checks: a refused answer must not stay in the cache.
-          await tokens.delete(accountId).catch(() => false);
-          throw error;
-        });
+      const claims = await idTokens.verify(result.idToken, { clientId: config.clientId, nonce: transaction.nonce, flowName: config.flows[transaction.flow].name });
+      // Only a checked answer is kept: added to the person's entry, beside their other flows' accounts.
+      try {
+        await tokens.set(accountId, mergeCaches(await tokens.get(accountId), msal.getTokenCache().serialize()));
+      } catch (error) {
+        throw asProblem(error);
+      }
       return {
         accountId,
         givenName: typeof claims.given_name === 'string' ? claims.given_name : '',
         name: typeof claims.name === 'string' ? claims.name : '',
       };
     },
+
+    accessToken: (accountId, options) => accessTokens.get(accountId, options),
 
     async forget(accountId) {
       return tokens.delete(accountId);

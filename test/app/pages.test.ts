@@ -17,7 +17,7 @@ let origin: string;
 let server: ReturnType<Koa['listen']>;
 
 beforeAll(async () => {
-  const pages = createPages();
+  const pages = createPages({ apiConfigured: false });
   const app = new Koa();
   app.use(views());
   // The test tells the page what to show: who is looking (if anyone), a notice, a problem.

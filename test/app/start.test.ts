@@ -3,13 +3,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { expect, it } from 'vitest';
+import { Browser } from '../support/browser.ts';
 import { freePort } from '../support/ports.ts';
 
 
-it('starts the app and the emulator, prints where and how to sign in, and stops on SIGTERM', async () => {
-  const [appPort, emulatorPort] = [await freePort(), await freePort()];
+it('starts the app, the emulator and the sample API, prints where and how to sign in, calls the API, and stops on SIGTERM', async () => {
+  const [appPort, emulatorPort, apiPort] = [await freePort(), await freePort(), await freePort()];
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { PATH: process.env.PATH, SERVER_PORT: String(appPort), EMULATOR_PORT: String(emulatorPort), DOTENV_PATH: '/nonexistent/.env' },
+    env: { PATH: process.env.PATH, SERVER_PORT: String(appPort), EMULATOR_PORT: String(emulatorPort), SAMPLE_API_PORT: String(apiPort), DOTENV_PATH: '/nonexistent/.env' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -33,6 +34,14 @@ it('starts the app and the emulator, prints where and how to sign in, and stops 
     expect(await home.text()).toContain('id="SignIn"');
     const signin = await fetch(`http://localhost:${appPort}/signin`, { redirect: 'manual' });
     expect(signin.headers.get('location')).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${emulatorPort}/emulator\\.onmicrosoft\\.com/B2C_1_susi/oauth2/v2\\.0/authorize\\?`));
+    expect(stdout).toContain(`Built-in sample web API at http://127.0.0.1:${apiPort}/hello`);
+
+    // Nothing configured, and the whole thing works: "Call API" signs in, then shows the answer.
+    const browser = new Browser();
+    await browser.get(`http://localhost:${appPort}/api`);
+    await browser.submit('#next', { signInName: 'demo@example.com', password: /Demo user: \S+ \/ (\S+)/.exec(stdout)![1]! });
+    expect(browser.url).toBe(`http://localhost:${appPort}/api`);
+    expect(JSON.parse(browser.text('#apiResponse'))).toEqual({ name: 'Demo User', scopes: ['tasks.read'] });
   } finally {
     child.kill('SIGTERM');
   }

@@ -197,6 +197,33 @@ describe.skipIf(skipBrowserJourneys)('journeys in Chromium', () => {
       expect(await nav(page)).toContain('Hi Forgetful');
     }));
 
+  it('sign in, call the API, edit profile, call the API again: the answer names the person as they are now', () =>
+    run('web-api', async (j) => {
+      const { page, see } = j;
+      const person = await account('Caller');
+      await signIn(j, person.email, person.password, person.givenName);
+      await page.click('#CallApi');
+      await page.waitForURL(`${stack.appOrigin}/api`);
+      await page.locator('#apiResponse').waitFor();
+      await see('api');
+      expect(JSON.parse(await page.locator('#apiResponse').innerText())).toEqual({ name: 'Caller Tester', scopes: ['tasks.read'] });
+
+      await page.click('#EditProfile');
+      await onEmulator(page, stack.emulator.flows.editProfile, '#givenName');
+      await page.fill('#givenName', 'Renamed');
+      await page.click('#continue');
+      await onHome(page, '#CallApi');
+      // The token is renewed after the flow (at the sign-up/sign-in flow), so it carries the new name.
+      await page.click('#CallApi');
+      await page.waitForURL(`${stack.appOrigin}/api`);
+      await page.locator('#apiResponse').waitFor();
+      await see('api-after-edit');
+      expect(JSON.parse(await page.locator('#apiResponse').innerText()).name).toBe('Renamed Tester');
+      expect(await nav(page)).toContain('Hi Renamed');
+      await page.click('#Home');
+      await onHome(page, '#CallApi');
+    }));
+
   it('sign-out ends the session in the app and at B2C', () =>
     run('sign-out', async (j) => {
       const { page, see, navigations } = j;

@@ -53,6 +53,31 @@ describe('configuration', () => {
     expect(new URL(config.logoutEndpoint).searchParams.get('post_logout_redirect_uri')).toBe('http://localhost:3000');
   });
 
+  it('the web API: both variables or neither, each alone named in one line', () => {
+    const api = { WEB_API_URI: 'https://api.contoso.com/hello', WEB_API_SCOPES: 'https://contoso.onmicrosoft.com/tasks-api/tasks.read https://contoso.onmicrosoft.com/tasks-api/tasks.write' };
+    expect(loadConfig({ ...tenant, ...api }).webApi).toEqual({
+      uri: 'https://api.contoso.com/hello',
+      scopes: ['https://contoso.onmicrosoft.com/tasks-api/tasks.read', 'https://contoso.onmicrosoft.com/tasks-api/tasks.write'],
+    });
+    expect(failure({ ...tenant, WEB_API_URI: api.WEB_API_URI }).message).toBe('WEB_API_SCOPES is required when WEB_API_URI is set');
+    expect(failure({ ...tenant, WEB_API_SCOPES: api.WEB_API_SCOPES }).message).toBe('WEB_API_URI is required when WEB_API_SCOPES is set');
+    expect(failure({ ...tenant, ...api, WEB_API_URI: 'http://api.contoso.com/hello' }).variable).toBe('WEB_API_URI');
+    expect(failure({ ...tenant, ...api, WEB_API_SCOPES: 'openid https://contoso.onmicrosoft.com/tasks-api/tasks.read' }).variable).toBe('WEB_API_SCOPES');
+  });
+
+  it('no web API against a real tenant unless configured; the built-in sample API beside the emulator', () => {
+    expect(loadConfig(tenant)).toMatchObject({ webApi: null, sampleApi: null });
+    expect(loadConfig({})).toMatchObject({
+      webApi: { uri: 'http://127.0.0.1:3002/hello', scopes: ['https://emulator.onmicrosoft.com/tasks-api/tasks.read'] },
+      sampleApi: { host: '127.0.0.1', port: 3002 },
+    });
+    // An API of one's own wins over the sample, with the emulator too.
+    expect(loadConfig({ WEB_API_URI: 'http://localhost:5000/hello', WEB_API_SCOPES: 'https://emulator.onmicrosoft.com/my-api/read' })).toMatchObject({
+      webApi: { uri: 'http://localhost:5000/hello' },
+      sampleApi: null,
+    });
+  });
+
   it('never starts the emulator by itself in production', () => {
     expect(failure({ NODE_ENV: 'production' }).variable).toBe('SIGN_UP_SIGN_IN_POLICY_AUTHORITY');
   });

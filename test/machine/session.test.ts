@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import type { AnyActorRef, Snapshot } from 'xstate';
 import { CANCELLED_NOTICE, EXPIRED_NOTICE, sessionMachine } from '../../machines/session.ts';
-import type { AuthorizationStart, CallbackParams, Flow, Problem, SessionEvent, Transaction, User } from '../../machines/session.ts';
+import type { ApiAnswer, AuthorizationStart, CallbackParams, Flow, Problem, SessionEvent, Transaction, User } from '../../machines/session.ts';
 
 interface Answer {
   page?: string;
   problem?: Problem;
+  api?: ApiAnswer;
   redirect?: string;
   renewed?: boolean;
   ended?: User | null;
@@ -18,12 +19,13 @@ const alice: User = { accountId: 'alice-oid', givenName: 'Alice', name: 'Alice L
 const alicia: User = { ...alice, givenName: 'Alicia' };
 
 /** A fake identity provider for the machine: each authorize gets a new state, redeem returns `user`. */
-function world(options: { authorizeFails?: Problem; redeemFails?: Problem; user?: User } = {}) {
+function world(options: { authorizeFails?: Problem; redeemFails?: Problem; user?: User; apiConfigured?: boolean; api?: () => ApiAnswer } = {}) {
   let counter = 0;
   const answers = new WeakMap<AnyActorRef, Answer>();
   const machine = sessionMachine.provide({
     actions: {
-      render: ({ self }, p) => Object.assign(answers.get(self)!, p.page === 'home' ? { page: 'home' } : { page: 'problem', problem: p.problem }),
+      render: ({ self }, p) =>
+        Object.assign(answers.get(self)!, p.page === 'home' ? { page: 'home' } : p.page === 'problem' ? { page: 'problem', problem: p.problem } : { page: 'api', api: p.answer }),
       redirect: ({ self }, p) => (answers.get(self)!.redirect = p.url),
       renewSession: ({ self }) => (answers.get(self)!.renewed = true),
       endSession: ({ self }, p) => (answers.get(self)!.ended = p.user),
@@ -39,7 +41,9 @@ function world(options: { authorizeFails?: Problem; redeemFails?: Problem; user?
         if (options.redeemFails) throw options.redeemFails;
         return options.user ?? alice;
       }),
+      callApi: fromPromise<ApiAnswer, { user: User }>(async ({ input }) => options.api?.() ?? { status: 200, body: JSON.stringify({ name: input.user.name }) }),
     },
+    guards: { apiConfigured: () => options.apiConfigured ?? true },
   });
 
   let saved: Snapshot<unknown> | undefined;
@@ -261,7 +265,7 @@ describe('session machine', () => {
     const { answer, state, context } = await w.request({ type: 'SIGN_OUT' });
     expect(answer.ended).toEqual(alice);
     expect(state).toBe('signedOut');
-    expect(context).toEqual({ user: null, transaction: null, notice: null });
+    expect(context).toEqual({ user: null, transaction: null, notice: null, resume: null });
   });
 
   it('a callback after the transaction expired is refused, the transaction dropped', async () => {
@@ -279,7 +283,7 @@ describe('session machine', () => {
     await w.request({ type: 'EDIT_PROFILE' });
     const { state, context } = await w.request({ type: 'EXPIRE' });
     expect(state).toBe('signedOut');
-    expect(context).toEqual({ user: null, transaction: null, notice: EXPIRED_NOTICE });
+    expect(context).toEqual({ user: null, transaction: null, notice: EXPIRED_NOTICE, resume: null });
     expect((await w.request({ type: 'SHOW' })).context.notice).toBeNull();
   });
 
@@ -288,5 +292,76 @@ describe('session machine', () => {
     const { answer, state } = await w.request({ type: 'SIGN_IN' });
     expect(answer).toEqual({ redirect: '/' });
     expect(state).toBe('signedIn');
+  });
+});
+
+describe('session machine: the web API', () => {
+  const signInNeeded = () => {
+    throw Object.assign(new Error('sign in'), { needsSignIn: true });
+  };
+  const apiDown = { status: 502, title: 'The web API failed', detail: 'try later' };
+
+  it('signed in: calls the API and shows its answer, still signed in', async () => {
+    const w = await signedIn();
+    const { answer, state, context } = await w.request({ type: 'CALL_API' });
+    expect(answer).toEqual({ page: 'api', api: { status: 200, body: '{"name":"Alice Liddell"}' } });
+    expect(state).toBe('signedIn');
+    expect(context.user).toEqual(alice);
+  });
+
+  it('signed out: signs in first, then goes on to /api (the machine’s URL, not the request’s)', async () => {
+    const w = world();
+    const start = await w.request({ type: 'CALL_API' });
+    expect(start.state).toEqual({ userFlow: { authorizing: 'awaitingCallback' } });
+    expect(start.context.resume).toBe('api');
+    const done = await w.request(callback({ state: 'state-1', code: 'c' }));
+    expect(done.answer).toEqual({ redirect: '/api', renewed: true });
+    expect((await w.request({ type: 'CALL_API' })).answer.page).toBe('api');
+  });
+
+  it('a token only a sign-in can renew: signs in again, once, then calls', async () => {
+    let calls = 0;
+    const w = await signedIn(world({ api: () => (++calls === 1 ? signInNeeded() : { status: 200, body: 'ok' }) }));
+    const first = await w.request({ type: 'CALL_API' });
+    expect(first.state).toEqual({ userFlow: { authorizing: 'awaitingCallback' } });
+    expect(first.context.user).toEqual(alice);
+    expect((await w.request(callback({ state: 'state-2', code: 'c' }))).answer.redirect).toBe('/api');
+    const after = await w.request({ type: 'CALL_API' });
+    expect(after.answer.api).toEqual({ status: 200, body: 'ok' });
+    expect(after.context.resume).toBeNull();
+  });
+
+  it('still refused right after that sign-in: a page, not another round trip to B2C', async () => {
+    const w = await signedIn(world({ api: signInNeeded }));
+    await w.request({ type: 'CALL_API' });
+    await w.request(callback({ state: 'state-2', code: 'c' }));
+    const { answer, state, context } = await w.request({ type: 'CALL_API' });
+    expect(answer.problem).toMatchObject({ status: 502, title: 'The web API still refuses your sign-in' });
+    expect(state).toBe('signedIn');
+    expect(context.resume).toBeNull();
+  });
+
+  it('an API failure shows its problem and leaves the person signed in', async () => {
+    const w = await signedIn(world({ api: () => { throw apiDown; } }));
+    const { answer, state, context } = await w.request({ type: 'CALL_API' });
+    expect(answer.problem).toEqual(apiDown);
+    expect([state, context.user]).toEqual(['signedIn', alice]);
+  });
+
+  it('a cancelled sign-in for the API forgets it was for the API', async () => {
+    const w = world();
+    await w.request({ type: 'CALL_API' });
+    const cancel = await w.request(callback({ state: 'state-1', error: 'access_denied', error_description: 'AADB2C90091: The user has cancelled the operation.' }));
+    expect(cancel.state).toBe('signedOut');
+    expect(cancel.context.resume).toBeNull();
+  });
+
+  it('with no API configured: a page saying so, signed in or out, nothing started', async () => {
+    const w = world({ apiConfigured: false });
+    const out = await w.request({ type: 'CALL_API' });
+    expect([out.state, out.answer.problem?.status]).toEqual(['signedOut', 404]);
+    await signedIn(w);
+    const inside = await w.request({ type: 'CALL_API' });
+    expect([inside.state, inside.answer.problem?.title]).toEqual(['signedIn', 'No web API is configured']);
   });
 });

@@ -5,23 +5,24 @@ import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import type { AnyActorRef, Snapshot } from 'xstate';
 import { sessionMachine } from '../../machines/session.ts';
-import type { AuthorizationStart, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
+import type { ApiAnswer, AuthorizationStart, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
 import { createStepper, settledEvent, type SessionSnapshot } from '../../src/http/machine-step.ts';
 
 const alice: User = { accountId: 'alice-oid', givenName: 'Alice', name: 'Alice Liddell' };
 const transaction: Transaction = { flow: 'signUpSignIn', state: 's1', nonce: 'n1', codeVerifier: 'v1', startedAt: 0, expiresAt: 600_000 };
 const start: AuthorizationStart = { url: 'https://idp.test/authorize?state=s2', transaction: { ...transaction, state: 's2' } };
+const answer: ApiAnswer = { status: 200, body: '{"name":"Alice Liddell"}' };
 
 type Done = [type: string, params: unknown];
 const calls = new WeakMap<AnyActorRef, Done[]>();
 const record = (type: string) => ({ self }: { self: AnyActorRef }, params: unknown) => calls.get(self)!.push([type, params ?? null]);
 const machine = sessionMachine.provide({
   actions: { render: record('render'), redirect: record('redirect'), renewSession: record('renewSession'), endSession: record('endSession') },
-  actors: { authorize: fromPromise(async () => start), redeem: fromPromise(async () => alice) },
+  actors: { authorize: fromPromise(async () => start), redeem: fromPromise(async () => alice), callApi: fromPromise(async () => answer) },
 });
 
 const rest = (value: unknown, context: Partial<SessionContext> = {}): Snapshot<unknown> =>
-  ({ status: 'active', output: undefined, error: undefined, value, historyValue: {}, children: {}, context: { user: null, transaction: null, notice: null, ...context } }) as Snapshot<unknown>;
+  ({ status: 'active', output: undefined, error: undefined, value, historyValue: {}, children: {}, context: { user: null, transaction: null, notice: null, resume: null, ...context } }) as Snapshot<unknown>;
 
 const resting: Record<string, Snapshot<unknown> | undefined> = {
   new: undefined,
@@ -29,6 +30,8 @@ const resting: Record<string, Snapshot<unknown> | undefined> = {
   'signed in': rest('signedIn', { user: alice }),
   'at B2C, signed out': rest({ userFlow: { authorizing: 'awaitingCallback' } }, { transaction }),
   'at B2C, signed in': rest({ userFlow: { editingProfile: 'awaitingCallback' } }, { user: alice, transaction: { ...transaction, flow: 'editProfile' } }),
+  'at B2C to call the API': rest({ userFlow: { authorizing: 'awaitingCallback' } }, { transaction, resume: 'api' }),
+  'signed in to call the API': rest('signedIn', { user: alice, resume: 'api' }),
 };
 
 const events: SessionEvent[] = [
@@ -37,6 +40,7 @@ const events: SessionEvent[] = [
   { type: 'EDIT_PROFILE' },
   { type: 'RESET_PASSWORD' },
   { type: 'SIGN_OUT' },
+  { type: 'CALL_API' },
   { type: 'EXPIRE' },
   { type: 'CALLBACK', params: { state: 's1', code: 'c' }, at: 1 },
   { type: 'CALLBACK', params: { state: 'other', code: 'c' }, at: 1 },
@@ -58,7 +62,7 @@ async function byActor(saved: Snapshot<unknown> | undefined, event: SessionEvent
 
 /** As the bridge runs it: step, carry out the actions, run an invoked promise, step again. */
 async function byStepper(saved: Snapshot<unknown> | undefined, event: SessionEvent) {
-  const stepper = createStepper(machine, new Set(['authorize', 'redeem']));
+  const stepper = createStepper(machine, new Set(['authorize', 'redeem', 'callApi']));
   const done: Done[] = [];
   calls.set(stepper.self, done);
   let step = stepper.step(saved ? stepper.restore(saved) : stepper.initial, [event]);
@@ -66,7 +70,7 @@ async function byStepper(saved: Snapshot<unknown> | undefined, event: SessionEve
     if (!step) throw new Error(`refused ${event.type}`);
     for (const action of step.actions) action.exec?.(action.info, action.params);
     if (!step.invoke) break;
-    const output = step.invoke.src === 'authorize' ? start : alice;
+    const output = { authorize: start, redeem: alice, callApi: answer }[step.invoke.src];
     step = stepper.step(step.snapshot, [settledEvent(step.invoke, { output })]);
   }
   return { value: step.snapshot.value, context: step.snapshot.context, done };
@@ -82,7 +86,7 @@ describe('stepping without an actor', () => {
   }
 
   it('reports the promise a busy state invokes, with its input, and its failure reaches onError', () => {
-    const stepper = createStepper(machine, new Set(['authorize', 'redeem']));
+    const stepper = createStepper(machine, new Set(['authorize', 'redeem', 'callApi']));
     const busy = stepper.step(stepper.initial, [{ type: 'SIGN_IN' }])!;
     expect(busy.snapshot.hasTag('busy')).toBe(true);
     expect(busy.invoke).toMatchObject({ src: 'authorize', input: { flow: 'signUpSignIn' } });
@@ -98,7 +102,7 @@ describe('stepping without an actor', () => {
   });
 
   it('keeps a step by events that carry nothing with the snapshot it started from; each sign-in still gets its own transaction', () => {
-    const stepper = createStepper(machine, new Set(['authorize', 'redeem']));
+    const stepper = createStepper(machine, new Set(['authorize', 'redeem', 'callApi']));
     const show = () => stepper.step(stepper.initial, [{ type: 'SHOW' }]);
     expect(show()).toBe(show());
     const transactions = ['s7', 's8'].map((state) => {

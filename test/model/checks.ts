@@ -7,7 +7,7 @@ import type { Person } from './person.ts';
 import type { ModelStack } from './stack.ts';
 
 const pristine = ({ value, context }: Persisted) =>
-  value === 'signedOut' && context.user === null && context.transaction === null && context.notice === null;
+  value === 'signedOut' && context.user === null && context.transaction === null && context.notice === null && (context.resume ?? null) === null;
 
 /** The navigation bar of one of the app's pages: a greeting and the buttons, or the sign-in button. */
 export function expectNav(person: Person, signedInAs: string | null): void {
@@ -38,8 +38,17 @@ export async function expectOutcome(stack: ModelStack, person: Person, outcome: 
       else expect(browser.$('#message').length, 'no message').toBe(0);
       expectNav(person, view.signedIn ? person.account.givenName : null);
       break;
+    case 'api': {
+      expect(browser.url).toBe(`${stack.appOrigin}/api`);
+      expect(browser.status).toBe(200);
+      // The sample API's answer: who the access token says is calling.
+      const answer = JSON.parse(browser.text('#apiResponse')) as { name: string; scopes: string[] };
+      expect(answer).toEqual({ name: `${person.account.givenName} ${person.account.surname}`, scopes: ['tasks.read'] });
+      expectNav(person, person.account.givenName);
+      break;
+    }
     case 'problem':
-      expect(browser.url.startsWith(`${stack.appOrigin}/`)).toBe(true);
+      expect(browser.url.startsWith(`${stack.appOrigin}/`) || browser.url === `${stack.noApiOrigin}/api`).toBe(true);
       expect(browser.status).toBe(view.problem.status);
       expect(browser.text('#problem h2')).toBe(view.problem.title);
       expect(browser.$('#problem #Home').attr('href')).toBe('/');
@@ -78,8 +87,9 @@ export async function expectOutcome(stack: ModelStack, person: Person, outcome: 
   } else {
     expect(kept, 'the app keeps this session').toBeDefined();
     expect(kept!.value).toEqual(world.session.value);
-    const { user, transaction, notice } = kept!.context;
+    const { user, transaction, notice, resume } = kept!.context;
     expect(notice).toBe(world.session.context.notice);
+    expect(resume ?? null).toBe(world.session.context.resume ?? null);
     expect(transaction?.flow ?? null).toBe(world.session.context.transaction?.flow ?? null);
     expect(user?.givenName ?? null).toBe(world.session.context.user ? person.account.givenName : null);
     const cookie = browser.jar.all().find((c) => c.name === 'b2c.sid')!;
@@ -93,7 +103,8 @@ export async function expectOutcome(stack: ModelStack, person: Person, outcome: 
 
 /** With no model: on the app's pages, the kept session and the navigation agree on who is signed in. */
 export async function expectPageAgreesWithSession(stack: ModelStack, person: Person): Promise<void> {
-  if (!person.browser.url.startsWith(`${stack.appOrigin}/`)) return;
+  const { url } = person.browser;
+  if (!url.startsWith(`${stack.appOrigin}/`) && !url.startsWith(`${stack.noApiOrigin}/`)) return;
   const user = (await stack.stored(stack.sessionId(person.browser)))?.machine?.context.user ?? null;
   expectNav(person, user?.givenName ?? null);
 }

@@ -5,7 +5,7 @@
 // xstate/graph can walk the model.
 import { createActor, fromTransition } from 'xstate';
 import type { AnyStateMachine, InspectionEvent, PromiseActorLogic, Snapshot, StateValue } from 'xstate';
-import type { AuthorizationStart, CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
+import type { ApiAnswer, AuthorizationStart, CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
 import { CANCELLED, FORGOT_PASSWORD } from '../../src/emulator/b2c-errors.ts';
 import { tokenRejected, unavailable } from '../../src/identity/problems.ts';
 
@@ -25,7 +25,13 @@ export type Act =
   | { type: `CALLBACK_${'CODE' | 'SIGN_UP' | 'CANCEL' | 'FORGOT' | 'SPOILT' | 'ERROR' | 'NO_CODE' | 'FORGED'}` }
   /** LATE completes the flow after its transaction expired; SESSION_EXPIRES visits home after the
    *  session's absolute timeout. Both move the app's clock for that one act. */
-  | { type: 'CALLBACK_LATE' | 'SESSION_EXPIRES' };
+  | { type: 'CALLBACK_LATE' | 'SESSION_EXPIRES' }
+  /**
+   * The "Call API" button. REVOKED: B2C has revoked the person's refresh tokens (a new sign-in
+   * fixes it); REFUSED: the API answers 401 whatever token it gets; FAILS: the API answers 500;
+   * UNCONFIGURED: /api of an instance that has no API configured (same sessions).
+   */
+  | { type: 'CALL_API' | 'CALL_API_REVOKED' | 'CALL_API_REFUSED' | 'CALL_API_FAILS' | 'CALL_API_UNCONFIGURED' };
 
 export type IdpPage = 'sign-in' | 'profile' | 'reset' | 'sign-in-first';
 
@@ -33,6 +39,7 @@ export type IdpPage = 'sign-in' | 'profile' | 'reset' | 'sign-in-first';
 export type View =
   | { at: 'home'; signedIn: boolean; notice: string | null }
   | { at: 'problem'; signedIn: boolean; problem: Problem }
+  | { at: 'api'; signedIn: boolean }
   | { at: 'idp'; flow: Flow; page: IdpPage };
 
 export type Persisted = Snapshot<unknown> & { value: StateValue; context: SessionContext };
@@ -60,7 +67,8 @@ export interface Outcome {
 export const IDP_ERROR = 'AADB2C90000: The identity provider could not complete the request.';
 const MODEL_USER: User = { accountId: 'model', givenName: 'Model', name: 'Model' };
 
-interface Fate { authorizeFails?: boolean; redeemRejected?: boolean }
+/** What the world does to one act's requests. `apiRevoked` is spent by the first call it fails. */
+interface Fate { authorizeFails?: boolean; redeemRejected?: boolean; apiRevoked?: boolean; apiRefuses?: boolean; apiFails?: boolean; noApi?: boolean }
 interface Reply { page?: View; redirect?: string; renewed?: boolean; ended?: boolean }
 
 // Requests run synchronously, one at a time, so the effects can write to this.
@@ -88,9 +96,10 @@ function instant<TOutput, TInput>(outcome: (input: TInput) => TOutput): PromiseA
 const withEffects = (machine: AnyStateMachine): AnyStateMachine =>
   machine.provide({
     actions: {
-      render: ({ context }: { context: SessionContext }, params: { page: 'home' } | { page: 'problem'; problem: Problem }) => {
+      render: ({ context }: { context: SessionContext }, params: { page: 'home' } | { page: 'problem'; problem: Problem } | { page: 'api' }) => {
         const signedIn = context.user !== null;
-        active().reply.page = params.page === 'home' ? { at: 'home', signedIn, notice: context.notice } : { at: 'problem', signedIn, problem: params.problem };
+        active().reply.page =
+          params.page === 'home' ? { at: 'home', signedIn, notice: context.notice } : params.page === 'problem' ? { at: 'problem', signedIn, problem: params.problem } : { at: 'api', signedIn };
       },
       redirect: (_: unknown, { url }: { url: string }) => void (active().reply.redirect = url),
       renewSession: () => void (active().reply.renewed = true),
@@ -106,6 +115,19 @@ const withEffects = (machine: AnyStateMachine): AnyStateMachine =>
         if (active().fate.redeemRejected) throw tokenRejected('the model spoilt the ID token');
         return MODEL_USER;
       }),
+      callApi: instant<ApiAnswer, { user: User }>(() => {
+        const fate = active().fate;
+        if (fate.apiRevoked) {
+          fate.apiRevoked = false;
+          throw Object.assign(new Error('refresh token revoked'), { needsSignIn: true });
+        }
+        if (fate.apiRefuses) throw Object.assign(new Error('the API answers 401'), { needsSignIn: true });
+        if (fate.apiFails) throw { status: 502, title: 'The web API failed', detail: 'The API answered with an error (HTTP 500). You are still signed in; please try again later.' };
+        return { status: 200, body: '{}' };
+      }),
+    },
+    guards: {
+      apiConfigured: () => !active().fate.noApi,
     },
   });
 
@@ -155,14 +177,16 @@ const callback = (transaction: Transaction | null, params: Omit<CallbackParams, 
 
 /** Nothing worth keeping: the app stores no session and the browser holds no cookie. */
 const pristine = ({ value, context }: Persisted) =>
-  value === 'signedOut' && context.user === null && context.transaction === null && context.notice === null;
+  value === 'signedOut' && context.user === null && context.transaction === null && context.notice === null && (context.resume ?? null) === null;
 
 /** One act of the person, with every redirect followed, as the model predicts it. */
 export function step(machine: AnyStateMachine, world: World, act: Act): Outcome {
   let { session, sso } = world;
   const out: Omit<Outcome, 'world' | 'view'> = { events: [], renewed: false, ended: false, inspections: [] };
 
-  const send = (event: SessionEvent, fate?: Fate): Reply => {
+  // The act's fate holds for every request it makes, redirects followed included.
+  let fate: Fate = {};
+  const send = (event: SessionEvent): Reply => {
     const result = request(machine, session, event, fate);
     session = result.session;
     out.events.push(event);
@@ -173,6 +197,7 @@ export function step(machine: AnyStateMachine, world: World, act: Act): Outcome 
   // What the browser does with an answer.
   const follow = (reply: Reply): View => {
     const { context } = session;
+    if (reply.redirect === '/api') return follow(send({ type: 'CALL_API' }));
     if (reply.ended) {
       out.ended = true;
       sso = false; // B2C's logout ends its session, then sends the browser home
@@ -192,14 +217,15 @@ export function step(machine: AnyStateMachine, world: World, act: Act): Outcome 
   switch (act.type) {
     case 'VISIT_HOME': view = follow(send({ type: 'SHOW' })); break;
     case 'SIGN_IN': case 'EDIT_PROFILE': case 'RESET_PASSWORD': case 'SIGN_OUT': view = follow(send({ type: act.type })); break;
-    case 'AUTHORIZE_FAILS': view = follow(send({ type: act.button }, { authorizeFails: true })); break;
+    case 'AUTHORIZE_FAILS': fate = { authorizeFails: true }; view = follow(send({ type: act.button })); break;
     case 'CALLBACK_CODE': case 'CALLBACK_SIGN_UP':
       sso = true;
       view = follow(send(callback(open, { code: 'code' })));
       break;
     case 'CALLBACK_SPOILT':
       sso = true;
-      view = follow(send(callback(open, { code: 'code' }), { redeemRejected: true }));
+      fate = { redeemRejected: true };
+      view = follow(send(callback(open, { code: 'code' })));
       break;
     case 'CALLBACK_CANCEL': view = follow(send(callback(open, { error: 'access_denied', errorDescription: CANCELLED }))); break;
     case 'CALLBACK_FORGOT': view = follow(send(callback(open, { error: 'access_denied', errorDescription: FORGOT_PASSWORD }))); break;
@@ -210,6 +236,11 @@ export function step(machine: AnyStateMachine, world: World, act: Act): Outcome 
       sso = true;
       view = follow(send(callback(open, { code: 'code' }, LATE)));
       break;
+    case 'CALL_API': view = follow(send({ type: 'CALL_API' })); break;
+    case 'CALL_API_REVOKED': fate = { apiRevoked: true }; view = follow(send({ type: 'CALL_API' })); break;
+    case 'CALL_API_REFUSED': fate = { apiRefuses: true }; view = follow(send({ type: 'CALL_API' })); break;
+    case 'CALL_API_FAILS': fate = { apiFails: true }; view = follow(send({ type: 'CALL_API' })); break;
+    case 'CALL_API_UNCONFIGURED': fate = { noApi: true }; view = follow(send({ type: 'CALL_API' })); break;
     case 'SESSION_EXPIRES':
       session = initialWorld(machine).session; // the bridge starts from nothing...
       send({ type: 'EXPIRE' }); // ...says so...
@@ -234,7 +265,11 @@ const AT_PAGE: Record<IdpPage, Act['type'][]> = {
 
 /** What the person (or an attacker) can do from here. */
 export function actsFrom(machine: AnyStateMachine, world: World): Act[] {
-  const acts: Act[] = (['VISIT_HOME', ...BUTTONS, 'SIGN_OUT', 'CALLBACK_FORGED'] as const).map((type) => ({ type }));
+  const acts: Act[] = (['VISIT_HOME', ...BUTTONS, 'SIGN_OUT', 'CALLBACK_FORGED', 'CALL_API'] as const).map((type) => ({ type }));
+  // What the API and B2C can do to a call: tried from a signed-in page, and the unconfigured
+  // instance from there and from a first visit.
+  if (world.session.value === 'signedIn') acts.push({ type: 'CALL_API_REVOKED' }, { type: 'CALL_API_REFUSED' }, { type: 'CALL_API_FAILS' });
+  if (world.session.value === 'signedIn' || pristine(world.session)) acts.push({ type: 'CALL_API_UNCONFIGURED' });
   for (const button of BUTTONS) if (authorizes(machine, world, button)) acts.push({ type: 'AUTHORIZE_FAILS', button });
   if (!pristine(world.session)) acts.push({ type: 'SESSION_EXPIRES' });
   const open = world.session.context.transaction;
@@ -247,7 +282,7 @@ export function actsFrom(machine: AnyStateMachine, world: World): Act[] {
 
 /** What tells two worlds apart for the person: the state, whether someone is signed in, SSO. */
 export const keyOf = ({ session: { value, context }, sso }: World): string =>
-  JSON.stringify({ value, user: context.user !== null, notice: context.notice, sso });
+  JSON.stringify({ value, user: context.user !== null, notice: context.notice, resume: context.resume ?? null, sso });
 
 export const describeAct = (act: Act): string => (act.type === 'AUTHORIZE_FAILS' ? `AUTHORIZE_FAILS(${act.button})` : act.type);
 

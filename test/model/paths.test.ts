@@ -62,8 +62,9 @@ describe('the checks tell the app’s machine from a slightly different one', ()
   const signIn: Act[] = [{ type: 'SIGN_IN' }, { type: 'CALLBACK_CODE' }];
   const mutants: [string, AnyStateMachine, Act[]][] = [
     ['sign-in keeps the session id', variant((states) => {
-      const invoke = states.redeeming!.invoke as { onDone: { actions: unknown[] } };
-      return { ...states, redeeming: { ...states.redeeming, invoke: { ...invoke, onDone: { ...invoke.onDone, actions: invoke.onDone.actions.filter((a) => a !== 'renewSession') } } } };
+      const invoke = states.redeeming!.invoke as { onDone: { actions: unknown[] }[] };
+      const onDone = invoke.onDone.map((branch) => ({ ...branch, actions: branch.actions.filter((a) => a !== 'renewSession') }));
+      return { ...states, redeeming: { ...states.redeeming, invoke: { ...invoke, onDone } } };
     }), signIn],
     ['a replayed callback signs out', withEvent('signedIn', 'CALLBACK', { target: 'signedOut' }), [...signIn, { type: 'CALLBACK_FORGED' }]],
     ['home while signed in forgets the notice first', withEvent('signedIn', 'SHOW', { actions: ['clearNotice', { type: 'render', params: { page: 'home' } }] }),

@@ -8,8 +8,8 @@ import type { ModelStack } from './stack.ts';
 
 export interface Account { email: string; password: string; givenName: string; surname: string }
 
-const ROUTES: Record<Button | 'VISIT_HOME' | 'SIGN_OUT', string> = {
-  VISIT_HOME: '/', SIGN_IN: '/signin', EDIT_PROFILE: '/profile', RESET_PASSWORD: '/password', SIGN_OUT: '/signout',
+const ROUTES: Record<Button | 'VISIT_HOME' | 'SIGN_OUT' | 'CALL_API', string> = {
+  VISIT_HOME: '/', SIGN_IN: '/signin', EDIT_PROFILE: '/profile', RESET_PASSWORD: '/password', SIGN_OUT: '/signout', CALL_API: '/api',
 };
 
 export async function newAccount(stack: ModelStack, givenName: string): Promise<Account> {
@@ -32,8 +32,25 @@ export class Person {
   async act(act: Act, forged?: string): Promise<void> {
     const { appOrigin, emulator } = this.stack;
     switch (act.type) {
-      case 'VISIT_HOME': case 'SIGN_IN': case 'EDIT_PROFILE': case 'RESET_PASSWORD': case 'SIGN_OUT':
+      case 'VISIT_HOME': case 'SIGN_IN': case 'EDIT_PROFILE': case 'RESET_PASSWORD': case 'SIGN_OUT': case 'CALL_API':
         await this.browser.get(`${appOrigin}${ROUTES[act.type]}`);
+        break;
+      case 'CALL_API_REVOKED': {
+        const account = await emulator.accounts.findByEmail(this.account.email);
+        emulator.faults.revokeRefreshTokens(account!.id);
+        await this.browser.get(`${appOrigin}/api`);
+        break;
+      }
+      case 'CALL_API_REFUSED': case 'CALL_API_FAILS':
+        this.stack.sampleApi.faults.status = act.type === 'CALL_API_REFUSED' ? 401 : 500;
+        try {
+          await this.browser.get(`${appOrigin}/api`);
+        } finally {
+          this.stack.sampleApi.faults.reset();
+        }
+        break;
+      case 'CALL_API_UNCONFIGURED':
+        await this.browser.get(`${this.stack.noApiOrigin}/api`);
         break;
       case 'AUTHORIZE_FAILS':
         this.stack.outage(true);

@@ -1,9 +1,11 @@
 // The app and the built-in emulator as test/support/stack.ts starts them, plus what model tests
 // need to see and to switch: the app's session store (where the persisted machine snapshot is) and
 // an outage of the app's route to the identity provider.
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, vi } from 'vitest';
 import type { Flow } from '../../machines/session.ts';
+import { createApp, type AppDeps } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import { createIdentity, type Identity } from '../../src/identity/index.ts';
 import { createLogger } from '../../src/log.ts';
@@ -17,6 +19,8 @@ export interface ModelStack extends Stack {
   later<T>(ms: number, act: () => Promise<T>): Promise<T>;
   /** Makes the app's identity provider unreachable, or reachable again. */
   outage(on: boolean): void;
+  /** Another instance of the app on the same sessions, configured with no web API. */
+  noApiOrigin: string;
   /** The browser's session cookie, if it has one. */
   sessionId(browser: Browser): string | undefined;
   /** What the app keeps for that session id. */
@@ -48,6 +52,7 @@ function switchableIdentity(config: Config, deadOrigin: string, now: () => numbe
   const identity: Identity = {
     authorize: (flow) => current().authorize(flow),
     redeem: (transaction, params) => current().redeem(transaction, params),
+    accessToken: (account, options) => current().accessToken(account, options),
     forget: (account) => current().forget(account),
     ready: () => current().ready(),
   };
@@ -60,14 +65,27 @@ export async function startModelStack(): Promise<ModelStack> {
   const store = new MemoryStore(now);
   const dead = await hangingUp();
   let outage: (on: boolean) => void = () => {};
+  let deps: AppDeps = {};
   const stack = await startStack({ IDP_TIMEOUT_MS: '2000' }, (config) => {
     const switchable = switchableIdentity(config, dead.origin, now);
     outage = switchable.outage;
-    return { store, identity: switchable.identity, log: createLogger('silent'), now };
+    deps = { store, identity: switchable.identity, log: createLogger('silent'), now };
+    return deps;
   });
+  // Every call refreshes its token (MSAL refreshes one with under 5 minutes left), so that a
+  // revoked refresh token is found out.
+  stack.emulator.lifetimes.accessTokenSeconds = 60;
+  const noApi = createApp({ ...stack.config, webApi: null }, deps);
+  const noApiServer = createHttpServer(noApi.app.callback());
+  await new Promise<void>((resolve) => noApiServer.listen(0, 'localhost', resolve));
   const closeStack = stack.close;
   return Object.assign(stack, {
-    close: () => Promise.all([closeStack(), dead.close()]).then(() => {}),
+    noApiOrigin: `http://localhost:${(noApiServer.address() as AddressInfo).port}`,
+    close: async () => {
+      noApiServer.closeAllConnections();
+      await new Promise((resolve) => noApiServer.close(resolve));
+      await Promise.all([closeStack(), dead.close(), noApi.close()]);
+    },
     outage: (on: boolean) => outage(on),
     async later<T>(ms: number, act: () => Promise<T>): Promise<T> {
       skipped = ms;

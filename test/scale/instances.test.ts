@@ -3,6 +3,7 @@
 // comes back while the instances keep running.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
+import { startSampleApi, type SampleApi } from '../../src/sample-api/index.ts';
 import { Browser } from '../support/browser.ts';
 import { skipRedis, startRedis, type RedisServer } from '../support/redis.ts';
 import { startBalancer, type Balancer } from './balancer.ts';
@@ -13,6 +14,7 @@ const cancelled = 'User has cancelled the operation';
 describe.skipIf(skipRedis)('two instances sharing Redis', () => {
   let redis: RedisServer;
   let emulator: Emulator;
+  let sampleApi: SampleApi;
   let balancer: Balancer;
   const instances: Instance[] = [];
   const ports: number[] = [];
@@ -27,6 +29,7 @@ describe.skipIf(skipRedis)('two instances sharing Redis', () => {
       clients: [{ clientId, clientSecret, redirectUris: [`${balancer.origin}/redirect`], postLogoutRedirectUris: [balancer.origin] }],
     });
     const susi = emulator.authority(emulator.flows.signUpSignIn);
+    sampleApi = await startSampleApi({ port: 0, authority: susi, audience: emulator.api.clientId, requiredScope: 'tasks.read', userFlows: Object.values(emulator.flows), timeoutMs: 5_000 });
     const env = {
       APP_CLIENT_ID: clientId,
       APP_CLIENT_SECRET: clientSecret,
@@ -38,6 +41,8 @@ describe.skipIf(skipRedis)('two instances sharing Redis', () => {
       AUTHORITY_DOMAIN: emulator.origin,
       APP_REDIRECT_URI: `${balancer.origin}/redirect`,
       LOGOUT_ENDPOINT: `${susi}/oauth2/v2.0/logout?post_logout_redirect_uri=${balancer.origin}`,
+      WEB_API_URI: `${sampleApi.origin}/hello`,
+      WEB_API_SCOPES: emulator.api.scopes.find((scope) => scope.endsWith('/tasks.read'))!,
     };
     instances.push(...(await Promise.all([startInstance(env), startInstance(env)])));
     ports.push(...instances.map((instance) => instance.port));
@@ -47,6 +52,7 @@ describe.skipIf(skipRedis)('two instances sharing Redis', () => {
     await Promise.all(instances.map((instance) => instance.stop()));
     await balancer?.close();
     await emulator?.close();
+    await sampleApi?.close();
     await redis?.close();
   });
 
@@ -84,6 +90,56 @@ describe.skipIf(skipRedis)('two instances sharing Redis', () => {
     const callback = steps.findIndex((step) => step.path === '/redirect');
     expect(steps[callback]!.instance).not.toBe(steps[start]!.instance);
     expect(browser.text()).toContain(`Hi ${emulator.demoUser.givenName}`);
+  });
+
+  it('the API: a token redeemed on one instance is renewed on the other from the shared cache', async () => {
+    emulator.lifetimes.accessTokenSeconds = 60; // due at once: every call refreshes
+    try {
+      const browser = new Browser();
+      const from = emulator.tokenRequests.length;
+      const steps = await acrossInstances(async () => {
+        await browser.get(`${balancer.origin}/api`); // signed out: sign in first...
+        await browser.submit('#next', { signInName: emulator.demoUser.email, password: emulator.demoUser.password }); // ...then on to /api
+      });
+      expect(browser.url).toBe(`${balancer.origin}/api`);
+      expect(JSON.parse(browser.text('#apiResponse'))).toMatchObject({ name: 'Demo User' });
+      const redeemed = steps.find((step) => step.path === '/redirect')!;
+      const called = steps.at(-1)!;
+      expect([called.path, called.status]).toEqual(['/api', 200]);
+      expect(called.instance).not.toBe(redeemed.instance);
+      expect(emulator.tokenRequests.slice(from).map((t) => [t.grantType, t.flow, t.status])).toEqual([
+        ['authorization_code', emulator.flows.signUpSignIn, 200],
+        ['refresh_token', emulator.flows.signUpSignIn, 200],
+      ]);
+      // Back from the sign-in, the call went to the emulator's token endpoint only, never the browser.
+      expect(browser.page.redirects.filter((url) => new URL(url).pathname.endsWith('/oauth2/v2.0/authorize'))).toEqual([]);
+    } finally {
+      emulator.lifetimes.accessTokenSeconds = 3600;
+    }
+  });
+
+  it('the API in two tabs at once after the token expired, one on each instance: both answered', async () => {
+    const browser = new Browser();
+    emulator.lifetimes.accessTokenSeconds = 60; // every token due: each call refreshes
+    try {
+      await signInAsDemo(browser);
+      const from = emulator.tokenRequests.length;
+      const url = new URL(`${balancer.origin}/api`);
+      const cookie = browser.jar.header(url, { crossSite: false, method: 'GET' });
+      const first = balancer.served.length;
+      const answers = await Promise.all([1, 2].map(() => fetch(url, { headers: { cookie }, redirect: 'manual' })));
+      for (const answer of answers) {
+        expect(answer.status).toBe(200);
+        expect(await answer.text()).toContain('Demo User');
+      }
+      expect(new Set(balancer.served.slice(first).map((step) => step.instance)).size).toBe(2);
+      // Both refreshed with the same refresh token, each on its instance; B2C takes it twice.
+      expect(emulator.tokenRequests.slice(from).map((t) => [t.grantType, t.status])).toEqual([['refresh_token', 200], ['refresh_token', 200]]);
+      await browser.get(balancer.origin);
+      expect(browser.text('nav')).toContain('Hi Demo');
+    } finally {
+      emulator.lifetimes.accessTokenSeconds = 3600;
+    }
   });
 
   it('sign-up, and sign-up cancelled', async () => {

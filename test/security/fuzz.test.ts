@@ -52,7 +52,7 @@ const RAW = ['%', '%%', '%zz', '%2', '%00', '%0A', '%0D%0A', '%C0%AF', '%ED%A0%8
 const KEYS = ['state', 'code', 'error', 'error_description'];
 const ODD_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', 'a[]', 'a[b]', 'state[]',
   'code[0]', 'error_description[]', '__proto__[polluted]', 'constructor[prototype][polluted]', ''];
-const ROUTES = ['/', '/signin', '/profile', '/password', '/signout', '/redirect', '/nowhere'] as const;
+const ROUTES = ['/', '/signin', '/profile', '/password', '/signout', '/redirect', '/api', '/nowhere'] as const;
 const WHO = ['anonymous', 'midFlow', 'signedIn', 'signedInMidFlow'] as const;
 
 /** encodeURIComponent, also for lone surrogates (sent as the UTF-8 a browser would send: U+FFFD). */
@@ -111,7 +111,8 @@ async function run({ who, flow, route, realState, params }: Case) {
   const signedInCookie = signedIn.jar.header(new URL(stack.appOrigin), { crossSite: false, method: 'GET' });
   let cookie = who === 'signedIn' ? signedInCookie : '';
   let state: string | undefined;
-  if (who === 'midFlow') ({ cookie, state } = await startFlow(flow ? '/signin' : '/password', ''));
+  // A sign-in may also have been started by /api (the machine then resumes with the API call).
+  if (who === 'midFlow') ({ cookie, state } = await startFlow(flow ? '/signin' : realState !== null && realState % 2 ? '/api' : '/password', ''));
   if (who === 'signedInMidFlow') ({ cookie, state } = await startFlow(flow ? '/profile' : '/password', signedInCookie));
 
   const kept: string[] = [];

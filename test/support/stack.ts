@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
+import { startSampleApi, type SampleApi } from '../../src/sample-api/index.ts';
 import { createLogger } from '../../src/log.ts';
 
 export interface Stack {
@@ -14,6 +15,8 @@ export interface Stack {
   emulator: Emulator;
   /** Stops the emulator and starts a new one on the same port, as after an outage. */
   restartEmulator(): Promise<void>;
+  /** The sample web API the app calls (WEB_API_URI), checking the emulator's access tokens. */
+  sampleApi: SampleApi;
   config: Config;
   logs: string[];
   close(): Promise<void>;
@@ -30,6 +33,14 @@ export async function startStack(env: Record<string, string> = {}, deps: (config
   const clients = [{ clientId, clientSecret, redirectUris: [`${appOrigin}/redirect`], postLogoutRedirectUris: [appOrigin] }];
   let emulator = await startEmulator({ port: 0, clients });
   const susi = emulator.authority(emulator.flows.signUpSignIn);
+  const sampleApi = await startSampleApi({
+    port: 0,
+    authority: susi,
+    audience: emulator.api.clientId,
+    requiredScope: 'tasks.read',
+    userFlows: Object.values(emulator.flows),
+    timeoutMs: 5_000,
+  });
   const config = loadConfig({
     SERVER_PORT: String((server.address() as AddressInfo).port),
     APP_CLIENT_ID: clientId,
@@ -41,6 +52,8 @@ export async function startStack(env: Record<string, string> = {}, deps: (config
     AUTHORITY_DOMAIN: emulator.origin,
     APP_REDIRECT_URI: `${appOrigin}/redirect`,
     LOGOUT_ENDPOINT: `${susi}/oauth2/v2.0/logout?post_logout_redirect_uri=${appOrigin}`,
+    WEB_API_URI: `${sampleApi.origin}/hello`,
+    WEB_API_SCOPES: emulator.api.scopes.find((scope) => scope.endsWith('/tasks.read'))!,
     ...env,
   });
 
@@ -58,12 +71,13 @@ export async function startStack(env: Record<string, string> = {}, deps: (config
       await emulator.close();
       emulator = await startEmulator({ port, clients });
     },
+    sampleApi,
     config,
     logs,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await Promise.all([close(), emulator.close()]);
+      await Promise.all([close(), emulator.close(), sampleApi.close()]);
     },
   };
 }
