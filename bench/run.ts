@@ -82,6 +82,8 @@ async function measure(c: Case, seconds: number): Promise<Slice> {
   return { requests: result.requests.total, seconds: result.duration, cpuMicros: after - before, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
+type Figures = { rps: number; cpu: number; p50: number; p99: number; spread: string };
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
 
 interface Row {
@@ -105,6 +107,8 @@ try {
     { name: 'signed out', server: appServer, url: app.url },
     { name: 'signed in', server: appServer, url: app.url, headers: { cookie: app.cookie! } },
     { name: '/signin', server: appServer, url: `${app.url}signin`, after: forget },
+    // The web API called with the person's cached access token (the sample API, in the emulator's process).
+    { name: '/api', server: appServer, url: `${app.url}api`, headers: { cookie: app.cookie! } },
   ];
 
   for (const c of cases) await measure(c, 1); // warm-up: JIT, connections, caches
@@ -134,24 +138,25 @@ try {
       spread: `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
     };
   };
-  const [bare, signedOut, signedIn, signin] = cases.map(figures) as [ReturnType<typeof figures>, ReturnType<typeof figures>, ReturnType<typeof figures>, ReturnType<typeof figures>];
+  const [bare, signedOut, signedIn, signin, api] = cases.map(figures) as ReturnType<typeof figures>[] as [Figures, Figures, Figures, Figures, Figures];
   const journey = await appServer.call<{ count: number; perSecond: number; p50: number; p99: number }>({ cmd: 'journeys', seconds: rounds });
   const memory = await appServer.call<{ idle: number; viewed: number }>({ cmd: 'memory', count: 10_000 });
   const cookie = app.cookie!;
 
-  const perRound = (f: typeof bare) => (rounds > 1 ? `per round ${f.spread} ×` : undefined);
+  const perRound = (f: Figures) => (rounds > 1 ? `per round ${f.spread} ×` : undefined);
   const rows: Row[] = [
     { name: 'bare Koa, constant signed-out page (ceiling)', value: bare.rps, unit: 'req/s', ratio: 1 },
     { name: 'GET / signed out', value: signedOut.rps, unit: 'req/s', ratio: signedOut.rps / bare.rps, target: { op: '>=', value: 0.5, of: 'ceiling' }, note: perRound(signedOut) },
     { name: 'GET / signed in', value: signedIn.rps, unit: 'req/s', ratio: signedIn.rps / bare.rps, target: { op: '>=', value: 0.4, of: 'ceiling' }, note: perRound(signedIn) },
     { name: 'GET /signin (fresh state, nonce, PKCE)', value: signin.rps, unit: 'req/s', ratio: signin.rps / bare.rps, target: { op: '>=', value: 0.3, of: 'ceiling' }, note: perRound(signin) },
+    { name: 'GET /api signed in (cached access token, the API called)', value: api.rps, unit: 'req/s', ratio: api.rps / bare.rps, note: perRound(api) },
     { name: 'sign-in journey against the emulator', value: journey.perSecond, unit: 'journeys/s', note: `p50 ${journey.p50.toFixed(0)} ms, p99 ${journey.p99.toFixed(0)} ms, ${journey.count} journeys` },
     { name: 'memory per idle signed-in session', value: memory.idle, unit: 'bytes', target: { op: '<=', value: 2048, of: 'absolute' } },
     { name: 'memory per signed-in session once viewed', value: memory.viewed, unit: 'bytes', target: { op: '<=', value: 2048, of: 'absolute' }, note: 'kept as an object, with its restored snapshot' },
     { name: 'session cookie sent by the browser', value: cookie.length, unit: 'bytes', target: { op: '<=', value: 200, of: 'absolute' } },
   ];
-  const latencies = `latency p50/p99 (ms, median of the slices): ceiling ${bare.p50}/${bare.p99}, signed out ${signedOut.p50}/${signedOut.p99}, signed in ${signedIn.p50}/${signedIn.p99}, /signin ${signin.p50}/${signin.p99}`;
-  const cpu = `server CPU per request (µs, all threads of its process): ceiling ${bare.cpu.toFixed(0)}, signed out ${signedOut.cpu.toFixed(0)}, signed in ${signedIn.cpu.toFixed(0)}, /signin ${signin.cpu.toFixed(0)}`;
+  const latencies = `latency p50/p99 (ms, median of the slices): ceiling ${bare.p50}/${bare.p99}, signed out ${signedOut.p50}/${signedOut.p99}, signed in ${signedIn.p50}/${signedIn.p99}, /signin ${signin.p50}/${signin.p99}, /api ${api.p50}/${api.p99}`;
+  const cpu = `server CPU per request (µs, all threads of its process): ceiling ${bare.cpu.toFixed(0)}, signed out ${signedOut.cpu.toFixed(0)}, signed in ${signedIn.cpu.toFixed(0)}, /signin ${signin.cpu.toFixed(0)}, /api ${api.cpu.toFixed(0)}`;
   report(rows, [latencies, cpu]);
 } finally {
   await Promise.allSettled([ceilingServer.call({ cmd: 'close' }), appServer.call({ cmd: 'close' })]);

@@ -96,6 +96,8 @@ export async function startBenchStack(): Promise<BenchStack> {
     AUTHORITY_DOMAIN: emulator.origin,
     APP_REDIRECT_URI: `${appOrigin}/redirect`,
     LOGOUT_ENDPOINT: `${emulator.authorities.signUpSignIn}/oauth2/v2.0/logout?post_logout_redirect_uri=${appOrigin}`,
+    WEB_API_URI: emulator.api.uri,
+    WEB_API_SCOPES: emulator.api.scope,
     // As in production: no /_flow view, so sessions keep no list of recent events.
     FLOW_VIEW: 'off',
   });

@@ -13,6 +13,7 @@ it('npm run bench --quick prints every case with its ratio or target', async () 
     /^GET \/ signed out \| [\d,.]+ req\/s \| [\d.]+ × \| (met|MISSED) /m,
     /^GET \/ signed in \| [\d,.]+ req\/s \| [\d.]+ × \| (met|MISSED) /m,
     /^GET \/signin .* \| [\d,.]+ req\/s \| [\d.]+ × \| (met|MISSED) /m,
+    /^GET \/api signed in .* \| [\d,.]+ req\/s \| [\d.]+ ×/m,
     /^sign-in journey against the emulator \| [\d,.]+ journeys\/s \| p50 \d+ ms, p99 \d+ ms/m,
     /^memory per idle signed-in session \| [\d,.]+ bytes \| (met|MISSED) /m,
     /^memory per signed-in session once viewed \| [\d,.]+ bytes \| (met|MISSED) /m,
@@ -20,4 +21,5 @@ it('npm run bench --quick prints every case with its ratio or target', async () 
   ]) {
     expect(stdout.replaceAll('  |  ', ' | ')).toMatch(row);
   }
+  expect(stdout).toMatch(/server CPU per request .*, \/api \d+$/m);
 }, 150_000);
