@@ -48,6 +48,14 @@ describe('/_flow', () => {
     expect(page).not.toContain(authorize.searchParams.get('state')!);
     expect(page).not.toContain(stack.emulator.demoUser.email);
     expect(page).not.toContain(`>${stack.emulator.demoUser.givenName}<`);
+
+    // The API call is drawn and listed too; the API's answer is not.
+    await browser.get(`${stack.appOrigin}/api`);
+    expect(browser.text('#apiResponse')).toContain('Demo User');
+    await browser.get(`${stack.appOrigin}/_flow`);
+    expect(browser.$('#diagram').text()).toContain('signedIn --> callingApi : CALL_API [apiConfigured]');
+    expect(browser.$('#recent li').map((_, li) => browser.$(li).text()).get()[0]).toMatch(/CALL_API: signedIn → signedIn$/);
+    expect(browser.body).not.toContain('tasks.read');
   });
 
   it('is off in production', () => {
