@@ -35,7 +35,10 @@ export interface AccountStore {
   updateProfile(id: string, changes: ProfileChanges): Promise<Account>;
   /** Throws AccountNotFoundError. */
   setPassword(id: string, password: string): Promise<void>;
-  /** The account when the email exists and the password is its password. */
+  /**
+   * The account when the email exists and the password is its password. Should take as long for an
+   * unknown email as for a wrong password, so that timing does not tell which emails have accounts.
+   */
   verifyPassword(email: string, password: string): Promise<Account | undefined>;
 }
 
@@ -87,10 +90,17 @@ export class InMemoryAccountStore implements AccountStore {
   async verifyPassword(email: string, password: string): Promise<Account | undefined> {
     const id = this.#idByEmail.get(emailKey(email));
     const stored = id === undefined ? undefined : this.#byId.get(id);
-    if (!stored) return undefined;
+    if (!stored) {
+      // The same scrypt work as for a real account, against a hash nobody's password matches.
+      decoyHash ??= hashPassword(randomUUID());
+      await verifyPassword(password, await decoyHash);
+      return undefined;
+    }
     return (await verifyPassword(password, stored.passwordHash)) ? { ...stored.account } : undefined;
   }
 }
+
+let decoyHash: Promise<string> | undefined;
 
 /** Puts the demo user in the store unless an account with its email is already there. */
 export async function seedAccount(store: AccountStore, account: NewAccount): Promise<void> {

@@ -23,9 +23,21 @@ export interface FaultSwitches {
   revokeRefreshTokens(accountId: string): void;
   /** Every refresh token issued to the account so far is refused: invalid_grant, AADB2C90080. */
   expireRefreshTokens(accountId: string): void;
-  /** Switches every fault off. */
+  /**
+   * Every token request waits this long (whole ms, 0 to 600000) before it is handled, then goes on
+   * as usual. 0 by default. A TypeError for anything else.
+   */
+  tokenEndpointDelayMs: number;
+  /** Token requests waiting out tokenEndpointDelayMs right now. */
+  readonly heldTokenRequests: number;
+  /** Ends every smart lockout and forgets every wrong password counted so far. */
+  unlockAccounts(): void;
+  /** Switches every fault off (a held token request goes on at once) and unlocks every account. */
   reset(): void;
 }
+
+/** Longest tokenEndpointDelayMs; 'hang' is there for longer. */
+const MAX_DELAY_MS = 600_000;
 
 type RefreshTokenFault = 'revoked' | 'expired';
 
@@ -35,8 +47,49 @@ export class Faults implements FaultSwitches {
   keysEndpoint: 'ok' | 'error500' = 'ok';
   /** Per account and fault: the serial of the last refresh token issued when the fault was set. */
   readonly #refreshCutoffs = new Map<string, Partial<Record<RefreshTokenFault, number>>>();
+  #delayMs = 0;
+  /** Releases for the token requests waiting out the delay. */
+  readonly #held = new Set<() => void>();
 
-  constructor(private readonly rotate: () => Promise<void>, private readonly refreshTokensIssued: () => number) {}
+  constructor(
+    private readonly rotate: () => Promise<void>,
+    private readonly refreshTokensIssued: () => number,
+    private readonly unlock: () => void,
+  ) {}
+
+  get tokenEndpointDelayMs(): number { return this.#delayMs; }
+  set tokenEndpointDelayMs(value: number) {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_DELAY_MS) {
+      throw new TypeError(`tokenEndpointDelayMs must be a whole number of milliseconds from 0 to ${MAX_DELAY_MS}, got ${JSON.stringify(value) ?? String(value)}`);
+    }
+    this.#delayMs = value;
+  }
+
+  get heldTokenRequests(): number { return this.#held.size; }
+
+  /**
+   * Waits out the delay in force now. True when the request may go on (the delay passed, or
+   * reset() ended it); false when the emulator closed first, and the request must not be answered.
+   */
+  async holdTokenRequest(closed: Promise<void>): Promise<boolean> {
+    const ms = this.#delayMs;
+    if (ms === 0) return true;
+    let release = (): void => {};
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<true>((resolve) => {
+      release = () => resolve(true);
+      timer = setTimeout(release, ms);
+    });
+    this.#held.add(release);
+    try {
+      return await Promise.race([done, closed.then(() => false)]);
+    } finally {
+      clearTimeout(timer);
+      this.#held.delete(release);
+    }
+  }
+
+  unlockAccounts(): void { this.unlock(); }
 
   rotateSigningKey(): Promise<void> { return this.rotate(); }
 
@@ -56,6 +109,10 @@ export class Faults implements FaultSwitches {
     this.idToken = null;
     this.keysEndpoint = 'ok';
     this.#refreshCutoffs.clear();
+    this.#delayMs = 0;
+    for (const release of this.#held) release();
+    this.#held.clear();
+    this.unlock();
   }
 
   #cutOff(accountId: string, fault: RefreshTokenFault): void {

@@ -6,6 +6,8 @@ export { DEFAULT_API } from './api.ts';
 export type { ApiOptions, EmulatorApi } from './api.ts';
 export { DEFAULT_LIFETIMES } from './lifetimes.ts';
 export type { TokenLifetimes } from './lifetimes.ts';
+export { DEFAULT_LOCKOUT } from './lockout.ts';
+export type { LockoutSettings } from './lockout.ts';
 export { AccountExistsError, AccountNotFoundError, InMemoryAccountStore } from './accounts.ts';
 export type { Account, AccountStore, NewAccount, ProfileChanges } from './accounts.ts';
 export type { FaultSwitches, IdTokenFault, TokenEndpointFault } from './faults.ts';

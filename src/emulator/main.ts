@@ -2,8 +2,9 @@
 import 'dotenv/config';
 
 import { checkApiClientId, checkApiName, checkApiScopes } from './api.ts';
-import { DEFAULT_API, DEFAULT_LIFETIMES, startEmulator } from './index.ts';
+import { DEFAULT_API, DEFAULT_LIFETIMES, DEFAULT_LOCKOUT, startEmulator } from './index.ts';
 import { checkLifetime } from './lifetimes.ts';
+import { checkLockoutSetting } from './lockout.ts';
 
 const env = (name: string, fallback: string): string => process.env[name]?.trim() || fallback;
 
@@ -20,6 +21,9 @@ function setting<T>(name: string, fallback: string, check: (raw: string, name: s
 const seconds = (field: 'accessTokenSeconds' | 'refreshTokenSeconds') => (raw: string, name: string): number =>
   checkLifetime(field, /^\d+$/.test(raw) ? Number(raw) : raw, name);
 
+const whole = (field: 'threshold' | 'durationSeconds') => (raw: string, name: string): number =>
+  checkLockoutSetting(field, /^\d+$/.test(raw) ? Number(raw) : raw, name);
+
 const port = Number(env('EMULATOR_PORT', '3001'));
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`EMULATOR_PORT must be a port number, got ${JSON.stringify(process.env.EMULATOR_PORT)}`);
@@ -34,6 +38,10 @@ const lifetimes = {
   accessTokenSeconds: setting('EMULATOR_ACCESS_TOKEN_LIFETIME', String(DEFAULT_LIFETIMES.accessTokenSeconds), seconds('accessTokenSeconds')),
   refreshTokenSeconds: setting('EMULATOR_REFRESH_TOKEN_LIFETIME', String(DEFAULT_LIFETIMES.refreshTokenSeconds), seconds('refreshTokenSeconds')),
 };
+const lockout = {
+  threshold: setting('EMULATOR_LOCKOUT_THRESHOLD', String(DEFAULT_LOCKOUT.threshold), whole('threshold')),
+  durationSeconds: setting('EMULATOR_LOCKOUT_SECONDS', String(DEFAULT_LOCKOUT.durationSeconds), whole('durationSeconds')),
+};
 
 const emulator = await startEmulator({
   host: env('EMULATOR_HOST', '127.0.0.1'),
@@ -46,6 +54,7 @@ const emulator = await startEmulator({
   }],
   api,
   lifetimes,
+  lockout,
 });
 
 // Stop cleanly from the moment it listens, before announcing it (a supervisor may signal at once).
@@ -70,4 +79,5 @@ console.log(`  password reset:   ${emulator.authority(flows.resetPassword)}`);
 console.log(`  issuer:           ${emulator.issuer}`);
 console.log(`  web API:          client id ${emulator.api.clientId}, scopes ${emulator.api.scopes.join(' ')}`);
 console.log(`  token lifetimes:  access/ID ${lifetimes.accessTokenSeconds} s, refresh ${lifetimes.refreshTokenSeconds} s`);
+console.log(`  smart lockout:    after ${lockout.threshold} wrong passwords in a row, ${lockout.durationSeconds} s at first`);
 console.log(`  demo user:        ${demoUser.email} / ${demoUser.password}`);

@@ -5,6 +5,7 @@ import type { AccountStore } from './accounts.ts';
 import type { ApiOptions, EmulatorApi } from './api.ts';
 import type { FaultSwitches } from './faults.ts';
 import type { TokenLifetimes } from './lifetimes.ts';
+import type { LockoutSettings } from './lockout.ts';
 
 export interface UserFlows { signUpSignIn: string; editProfile: string; resetPassword: string }
 
@@ -26,6 +27,8 @@ export interface EmulatorOptions {
   api?: ApiOptions;
   /** Token lifetimes in seconds; defaults B2C's (access and ID tokens 3600, refresh tokens 14 days). */
   lifetimes?: Partial<TokenLifetimes>;
+  /** Smart lockout; defaults B2C's (10 wrong passwords in a row, 60 seconds, growing on repeats). */
+  lockout?: Partial<LockoutSettings>;
 }
 
 /** One POST to a token endpoint, as the emulator answered it. */
@@ -36,6 +39,8 @@ export interface RecordedTokenRequest {
   status: number;
   /** The `scope` parameter the request carried, if any. */
   scope?: string;
+  /** faults.tokenEndpointDelayMs when the request arrived, if it was not 0. */
+  delayMs?: number;
 }
 
 export interface DemoUser { email: string; password: string; givenName: string; surname: string }
@@ -52,6 +57,8 @@ export interface Emulator {
   api: EmulatorApi;
   /** Token lifetimes, changeable at run time (TypeError on nonsense); a change applies to tokens issued after it. */
   lifetimes: TokenLifetimes;
+  /** The smart lockout settings in force (fixed at start). */
+  lockout: Readonly<LockoutSettings>;
   /** The last 1000 answered POSTs to any token endpoint, oldest first. */
   tokenRequests: RecordedTokenRequest[];
   faults: FaultSwitches;

@@ -7,6 +7,7 @@ import type { ApiRegistration } from './api.ts';
 import type { Faults } from './faults.ts';
 import type { Journeys } from './journeys.ts';
 import type { TokenLifetimes } from './lifetimes.ts';
+import type { Lockouts } from './lockout.ts';
 import type { EmulatorClient, RecordedTokenRequest, Tenant } from './options.ts';
 import type { RefreshTokens } from './refresh-tokens.ts';
 import type { SigningKey } from './signing-keys.ts';
@@ -23,6 +24,8 @@ export interface Runtime {
   /** Read at every issue, so a change applies to the next token. */
   lifetimes: TokenLifetimes;
   refreshTokens: RefreshTokens;
+  /** Smart lockout state per submitted email (sign-in pages). */
+  lockouts: Lockouts;
   /** Every answered POST to a token endpoint, newest last (bounded, see token-endpoint.ts). */
   tokenRequests: RecordedTokenRequest[];
   faults: Faults;

@@ -12,6 +12,7 @@ import { Faults } from './faults.ts';
 import { matchAuthority, mountProvider, type RequestHandler } from './flow-routes.ts';
 import { Journeys } from './journeys.ts';
 import { tokenLifetimes } from './lifetimes.ts';
+import { Lockouts, lockoutSettings } from './lockout.ts';
 import { logoutHandler } from './logout.ts';
 import { DEMO_USER, resolveTenant, validateClients, type Emulator, type EmulatorOptions } from './options.ts';
 import { pageRoutes } from './pages/routes.ts';
@@ -27,6 +28,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const api = resolveApi(options.api, tenant);
   const lifetimes = tokenLifetimes(options.lifetimes);
   const refreshTokens = new RefreshTokens();
+  const lockouts = new Lockouts(lockoutSettings(options.lockout));
   const accounts = options.accounts ?? new InMemoryAccountStore();
   await seedAccount(accounts, DEMO_USER);
   const renderer = createRenderer(tenant.name);
@@ -54,11 +56,12 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     api,
     lifetimes,
     refreshTokens,
+    lockouts,
     tokenRequests: [],
     faults: new Faults(async () => {
       rt.signingKey = await generateSigningKey();
       build();
-    }, () => refreshTokens.issued),
+    }, () => refreshTokens.issued, () => lockouts.clear()),
     storage: new MemoryStorage(),
     cookieKeys: [randomBytes(32).toString('base64url')],
     signingKey: await generateSigningKey(),
@@ -120,6 +123,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     accounts,
     api: { clientId: api.clientId, name: api.name, scopes: [...api.scopes] },
     lifetimes,
+    lockout: lockouts.settings,
     tokenRequests: rt.tokenRequests,
     faults: rt.faults,
     close: () => stop(server, release),

@@ -1,6 +1,6 @@
-// Runs around oidc-provider's token endpoint: the token-endpoint faults before it; after it B2C's
-// client_info, the web API's access token, the record of each refresh token issued and the
-// ID-token faults; and, whatever happened, a line in rt.tokenRequests.
+// Runs around oidc-provider's token endpoint: the delay and the token-endpoint faults before it;
+// after it B2C's client_info, the web API's access token, the record of each refresh token issued
+// and the ID-token faults; and, whatever happened, a line in rt.tokenRequests.
 import type { IncomingMessage } from 'node:http';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
@@ -24,6 +24,10 @@ export function tokenEndpointMiddleware(rt: Runtime) {
       return;
     }
     const flow = flowOfRequest(ctx.req) ?? '';
+    // The delay comes first; afterwards the request meets the faults in force then, as any other.
+    const delayMs = rt.faults.tokenEndpointDelayMs;
+    if (!(await rt.faults.holdTokenRequest(rt.closed))) return;
+    const remember = (entry: RecordedTokenRequest): void => record(rt, delayMs > 0 ? { ...entry, delayMs } : entry);
     const fault = rt.faults.tokenEndpoint;
     if (fault === 'hang') {
       await rt.closed;
@@ -40,7 +44,7 @@ export function tokenEndpointMiddleware(rt: Runtime) {
         ctx.type = 'application/json';
         ctx.body = '{"token_type":"Bearer","id_token":';
       }
-      remember(rt, { grantType: form.get('grant_type') ?? '', flow, status: ctx.status, scope: form.get('scope') ?? undefined });
+      remember({ grantType: form.get('grant_type') ?? '', flow, status: ctx.status, scope: form.get('scope') ?? undefined });
       return;
     }
 
@@ -49,7 +53,7 @@ export function tokenEndpointMiddleware(rt: Runtime) {
       await completeResponse(ctx, rt, flow);
     } finally {
       const form = ctx.oidc?.body;
-      remember(rt, { grantType: stringOr(form?.grant_type, ''), flow, status: ctx.status, scope: stringOr(form?.scope, undefined) });
+      remember({ grantType: stringOr(form?.grant_type, ''), flow, status: ctx.status, scope: stringOr(form?.scope, undefined) });
     }
   };
 }
@@ -92,7 +96,7 @@ async function completeResponse(ctx: KoaContextWithOIDC, rt: Runtime, flow: stri
   }
 }
 
-function remember(rt: Runtime, entry: RecordedTokenRequest): void {
+function record(rt: Runtime, entry: RecordedTokenRequest): void {
   if (entry.scope === undefined) delete entry.scope;
   rt.tokenRequests.push(entry);
   if (rt.tokenRequests.length > KEEP_REQUESTS) rt.tokenRequests.splice(0, rt.tokenRequests.length - KEEP_REQUESTS);

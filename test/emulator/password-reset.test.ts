@@ -35,7 +35,7 @@ describe('password reset', () => {
     const old = await beginAuthorization(emulator, emulator.flows.signUpSignIn);
     await fresh.get(old.url);
     await signIn(fresh, emulator.demoUser.email, emulator.demoUser.password);
-    expect(fresh.text('#password-error')).toBe('Your password is incorrect.');
+    expect(fresh.text('#pageLevelError')).toBe('Invalid username or password.');
     await signIn(fresh, emulator.demoUser.email, 'N3wSecret');
     expect((await redeem(old, callback(fresh))).idTokenClaims).toMatchObject({ emails: [emulator.demoUser.email] });
   });

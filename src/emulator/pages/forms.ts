@@ -1,6 +1,6 @@
 // Reads and checks what a person typed on each page. Messages follow B2C's wording where it has one.
 // Passwords are never echoed back into a page.
-import { MAX_PASSWORD_LENGTH, passwordProblem } from '../passwords.ts';
+import { passwordProblem } from '../passwords.ts';
 
 export type FieldErrors = Record<string, string>;
 export type Body = Record<string, unknown>;
@@ -47,8 +47,8 @@ export function readSignIn(body: Body): SignInForm {
   const password = text(body, 'password');
   const errors: FieldErrors = {};
   put(errors, 'signInName', emailProblem(signInName));
+  // A password too long to be anyone's is a wrong password (sign-in-up.ts), not a form error.
   if (!password) errors.password = 'Please enter your password.';
-  else if (password.length > MAX_PASSWORD_LENGTH) errors.password = 'Your password is incorrect.';
   return { values: { signInName }, password, errors };
 }
 

@@ -37,6 +37,8 @@ export async function submitReset(deps: PageDeps, ctx: Koa.Context, page: PageRe
   const account = await deps.rt.accounts.findByEmail(form.values.email);
   if (!account) return again({ email: 'An account could not be found for the provided user ID.' });
   await deps.rt.accounts.setPassword(account.id, form.password);
+  // B2C: a locked-out user "can unlock by using self-service password" reset.
+  deps.rt.lockouts.forget(form.values.email);
   // B2C ends a reset by signing that user in.
   return finish(deps, ctx, { login: { accountId: account.id } });
 }
