@@ -96,8 +96,9 @@ export const sessionMachine = setup({
     // Implemented in src/: answer the request with a page, or with a redirect.
     render: (_, _params: { page: 'home' } | { page: 'problem'; problem: Problem } | { page: 'api'; answer: ApiAnswer }) => {},
     redirect: (_, _params: { url: string }) => {},
-    // Implemented in src/: a new session id once a user is signed in (session fixation).
-    renewSession: () => {},
+    // Implemented in src/: a new session id once a user is signed in (session fixation); after a
+    // password reset, the person's other sessions end too.
+    renewSession: (_, _params: { endOtherSessions: boolean }) => {},
     // Implemented in src/: destroy the server session, forget the account, go to B2C's logout.
     endSession: (_, _params: { user: User | null }) => {},
     keepTransaction: assign({
@@ -319,8 +320,8 @@ export const sessionMachine = setup({
             target: 'signedIn',
             actions: [
               { type: 'keepUser', params: ({ event }) => ({ user: event.output }) },
+              { type: 'renewSession', params: ({ context }) => ({ endOtherSessions: context.transaction?.flow === 'resetPassword' }) },
               'dropTransaction',
-              'renewSession',
               { type: 'redirect', params: { url: '/api' } },
             ],
           },
@@ -328,8 +329,8 @@ export const sessionMachine = setup({
             target: 'signedIn',
             actions: [
               { type: 'keepUser', params: ({ event }) => ({ user: event.output }) },
+              { type: 'renewSession', params: ({ context }) => ({ endOtherSessions: context.transaction?.flow === 'resetPassword' }) },
               'dropTransaction',
-              'renewSession',
               { type: 'redirect', params: { url: '/' } },
             ],
           },

@@ -6,10 +6,13 @@ import { CookieKeys } from './http/cookie-keys.ts';
 import { health } from './http/health.ts';
 import { requestLog } from './http/request-log.ts';
 import { createRouter } from './http/routes.ts';
-import { flowView, recordEvents } from './flow/view.ts';
+import { flowView } from './flow/view.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { isPublicHttps, publicHttps } from './http/public-origin.ts';
 import { createPages, views } from './http/pages.ts';
 import { createDispatch } from './http/session-machine.ts';
+import { endSession } from './http/session-writes.ts';
+import { showProblem } from './http/problem-link.ts';
 import { serveAssets } from './http/static.ts';
 import { createIdentity, type Identity } from './identity/index.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -39,7 +42,11 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   app.keys = new CookieKeys([config.sessionSecret, ...config.previousSessionSecrets]);
   app.silent = true; // errors are logged by the boundary below, without request data
   const pages = createPages({ apiConfigured: config.webApi !== null });
+  // Behind a TLS proxy: the configured public origin decides Secure, __Host- and HSTS (public-origin.ts).
+  const https = isPublicHttps(config.redirectUri);
 
+  // Every answer carries the security headers, the probes' included.
+  app.use(securityHeaders({ https }));
   // Probes first: no session, no cookie, no request-log line for a success.
   app.use(
     health({
@@ -52,7 +59,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     }),
   );
   app.use(requestLog(log, { trustProxy: config.trustProxy }));
-  app.use(securityHeaders());
+  if (https) app.use(publicHttps({ trustProxy: config.trustProxy, log }));
   app.use(async (ctx, next) => {
     try {
       await next();
@@ -67,8 +74,8 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         return pages.problem(ctx, { status: error.status, title: error.title, detail: error.detail });
       }
       log.error({ msg: 'request failed', path: ctx.path, error: (error as Error).name, detail: (error as Error).message });
-      ctx.session = null;
       try {
+        await endSession(ctx, sessionCookie);
         await pages.problem(ctx, { status: 500, title: 'Something went wrong', detail: 'Your session was reset. Please start again.' });
       } catch {
         ctx.status = 500;
@@ -86,7 +93,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   });
   // Served over https (the public redirect URI says so): the __Host- prefix makes browsers refuse
   // the cookie unless it is Secure, host-only and for the whole site.
-  const sessionCookie = new URL(config.redirectUri).protocol === 'https:' ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
+  const sessionCookie = https ? `__Host-${SESSION_COOKIE}` : SESSION_COOKIE;
   app.use(
     session(
       {
@@ -95,11 +102,15 @@ export function createApp(config: Config, deps: AppDeps = {}) {
         // once a minute, rather than on every request (session-machine.ts).
         maxAge: config.sessionIdleMs,
         rolling: false,
+        // Nothing is written behind the bridge's back: it commits each change itself, on the
+        // version it read, before it answers (src/http/session-writes.ts).
+        autoCommit: false,
         httpOnly: true,
         sameSite: 'lax',
         signed: true,
         store,
-        // Secure is left to the cookies library: set on https (and behind a trusted TLS proxy).
+        // An https public origin: always Secure. Otherwise left to the cookies library (ctx.secure).
+        ...(https ? { secure: true } : {}),
       },
       app,
     ),
@@ -110,6 +121,8 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     : null;
   const dispatch = createDispatch({
     identity,
+    store,
+    recordEvents: config.flowView,
     callApi,
     now,
     sessionAbsoluteMs: config.sessionAbsoluteMs,
@@ -120,8 +133,8 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     log,
     pages,
   });
-  if (config.flowView) app.use(recordEvents()).use(flowView());
-  app.use(createRouter(dispatch).routes());
+  if (config.flowView) app.use(flowView());
+  app.use(createRouter(dispatch, showProblem(pages)).routes());
 
   return {
     app,

@@ -1,6 +1,7 @@
 // The environment (the tutorial's variable names) -> one typed, validated config object.
 // A bad value stops start-up with one line that names the variable; see ConfigError.
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Flow } from '../machines/session.ts';
 import type { LogLevel } from './log.ts';
 import type { RedisConfig } from './session/redis.ts';
@@ -14,6 +15,8 @@ export interface UserFlowConfig {
 
 export interface Config {
   port: number;
+  /** Where the app listens (HOST): loopback outside production by default; null: every interface. */
+  host: string | null;
   production: boolean;
   clientId: string;
   clientSecret: string;
@@ -162,6 +165,23 @@ function redisStore(env: Env): RedisConfig | null {
   return { url: raw, options: options as Record<string, unknown> };
 }
 
+const HOST_NAME = /^(?=.{1,253}$)[a-z\d]([a-z\d-]{0,61}[a-z\d])?(\.[a-z\d]([a-z\d-]{0,61}[a-z\d])?)*$/i;
+
+/** HOST: an IP address (IPv6 with or without brackets) or a host name. Unset: every interface in
+ *  production, as before; elsewhere 127.0.0.1, so a developer's app is not open to the network.
+ *  Not `localhost`: it may resolve to ::1 only, and IPv4 loopback exists everywhere; browsers and
+ *  Node's fetch try both addresses of the printed http://localhost:PORT. */
+function listenHost(env: Env, production: boolean): string | null {
+  const raw = read(env, 'HOST');
+  if (raw === undefined) return production ? null : '127.0.0.1';
+  const bare = /^\[.*\]$/.test(raw) ? raw.slice(1, -1) : raw;
+  // All digits and dots but no IP address (999.0.0.1, 3000): a typo, not a host name.
+  if (isIP(bare) === 0 && !(bare === raw && HOST_NAME.test(raw) && !/^[\d.]+$/.test(raw))) {
+    throw new ConfigError('HOST', `must be an IP address or a host name to listen on, such as 127.0.0.1, ::1 or 0.0.0.0 (got ${JSON.stringify(raw)})`);
+  }
+  return bare;
+}
+
 /** WEB_API_URI and WEB_API_SCOPES, both or neither. */
 function webApi(env: Env, production: boolean): Config['webApi'] {
   const uri = read(env, 'WEB_API_URI');
@@ -179,6 +199,7 @@ function webApi(env: Env, production: boolean): Config['webApi'] {
 export function loadConfig(env: Env): Config {
   const production = env.NODE_ENV === 'production';
   const port = integer(env, 'SERVER_PORT', 3000, 0, 65535);
+  const host = listenHost(env, production);
   const idpTimeoutMs = integer(env, 'IDP_TIMEOUT_MS', 10_000, 100, 120_000);
   const trustProxy = read(env, 'TRUST_PROXY') === 'true';
   const logLevel = oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info');
@@ -248,6 +269,7 @@ export function loadConfig(env: Env): Config {
 
   return {
     port,
+    host,
     production,
     clientId: useEmulator ? (read(env, 'APP_CLIENT_ID') ?? 'emulator-client') : required(env, 'APP_CLIENT_ID'),
     // The emulator is started with whatever secret we pick, so a random one will do.

@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { config as loadDotenv } from 'dotenv';
 import { ConfigError, EMULATOR_API, loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
+import { listen } from './http/server.ts';
 import { createLogger, keepServingOnUnhandledRejection } from './log.ts';
 import { startEmulator, type Emulator } from './emulator/index.ts';
 import { startSampleApi, type SampleApi } from './sample-api/index.ts';
@@ -67,7 +68,7 @@ const log = createLogger(config.logLevel);
 keepServingOnUnhandledRejection(log);
 
 const { app, close } = createApp(config, { log });
-const server = app.listen(config.port, () => {
+const server = listen(app, config, () => {
   const appUrl = new URL(config.redirectUri).origin;
   console.log(`App listening at ${appUrl}`);
   if (emulator) {
@@ -79,7 +80,7 @@ const server = app.listen(config.port, () => {
   }
 });
 server.on('error', (error: NodeJS.ErrnoException) => {
-  console.error(`Cannot listen on port ${config.port}: ${error.code ?? error.message}`);
+  console.error(`Cannot listen on ${config.host === null ? '' : `${config.host} `}port ${config.port}: ${error.code ?? error.message}`);
   process.exit(1);
 });
 

@@ -6,10 +6,14 @@ import { createRequire } from 'node:module';
 import type { Middleware } from 'koa';
 import type { StateValue } from 'xstate';
 import { sessionMachine } from '../../machines/session.ts';
+import { CSP_DIRECTIVES } from '../http/security-headers.ts';
 import { mermaid } from './mermaid.ts';
 
 const require = createRequire(import.meta.url);
 const RECENT = 12;
+/** The pages' policy (object-src and base-uri 'none' included), but Mermaid puts <style> into the
+ *  SVG it draws: inline style is allowed here only. */
+const FLOW_CSP = CSP_DIRECTIVES.map((d) => (d === "style-src 'self'" ? "style-src 'self' 'unsafe-inline'" : d)).join('; ');
 
 export interface RecentEvent {
   at: string;
@@ -36,15 +40,10 @@ export function highlighted(value: StateValue): string {
   ].join('\n');
 }
 
-/** Keeps the last events of a session that has a machine worth keeping (never creates one). */
-export function recordEvents(): Middleware {
-  return async (ctx, next) => {
-    await next();
-    const transition = ctx.state.transition as Omit<RecentEvent, 'at'> | undefined;
-    if (!transition || !ctx.session?.machine) return;
-    const recent = (ctx.session.recent as RecentEvent[] | undefined) ?? [];
-    ctx.session.recent = [...recent, { at: new Date().toISOString(), ...transition }].slice(-RECENT);
-  };
+/** The session's last events with this request's transition added (the bridge keeps them in the
+ *  session it writes, when the view is on). */
+export function rememberEvent(recent: unknown, transition: Omit<RecentEvent, 'at'>): RecentEvent[] {
+  return [...((recent as RecentEvent[] | undefined) ?? []), { at: new Date().toISOString(), ...transition }].slice(-RECENT);
 }
 
 export function flowView(): Middleware {
@@ -65,8 +64,7 @@ export function flowView(): Middleware {
     }
     if (ctx.path !== '/_flow') return next();
     const value = (ctx.session?.machine as { value?: StateValue } | undefined)?.value ?? 'signedOut';
-    // Mermaid puts <style> into the SVG it draws: allowed here only.
-    ctx.set('Content-Security-Policy', "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+    ctx.set('Content-Security-Policy', FLOW_CSP);
     await ctx.render('flow.njk', {
       diagram: highlighted(value),
       current: activeIds(value).at(-1)!.replaceAll('_', '.'),

@@ -134,7 +134,7 @@ export const settledEvent = (invoke: Invoke, outcome: { output: unknown } | { er
 
 /** The same state (a simple one) and the same context values: the same snapshot, for all that
  *  follows from it (at rest no actor runs, and the machine has no history states). */
-function unchanged(before: SessionSnapshot, after: SessionSnapshot): boolean {
+export function unchanged(before: SessionSnapshot, after: SessionSnapshot): boolean {
   if (typeof after.value !== 'string' || after.value !== before.value || after.status !== before.status) return false;
   const keys = Object.keys(after.context) as (keyof SessionSnapshot['context'])[];
   return keys.length === Object.keys(before.context).length && keys.every((key) => after.context[key] === before.context[key]);

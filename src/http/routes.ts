@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { CallbackParams } from '../../machines/session.ts';
 import type { Dispatch } from './session-machine.ts';
+import { PROBLEM_PATH } from './problem-link.ts';
 
 const MAX_PARAM_LENGTH = 4096;
 
@@ -21,7 +22,8 @@ function callbackParams(ctx: Context): CallbackParams {
   };
 }
 
-export function createRouter(dispatch: Dispatch): Router {
+/** `showProblem`: the page a refused callback is sent on to (./problem-link.ts). */
+export function createRouter(dispatch: Dispatch, showProblem: (ctx: Context) => Promise<void>): Router {
   const router = new Router();
   router.get('/', (ctx) => dispatch(ctx, { type: 'SHOW' }));
   router.get('/signin', (ctx) => dispatch(ctx, { type: 'SIGN_IN' }));
@@ -29,6 +31,7 @@ export function createRouter(dispatch: Dispatch): Router {
   router.get('/password', (ctx) => dispatch(ctx, { type: 'RESET_PASSWORD' }));
   router.get('/signout', (ctx) => dispatch(ctx, { type: 'SIGN_OUT' }));
   router.get('/api', (ctx) => dispatch(ctx, { type: 'CALL_API' }));
+  router.get(PROBLEM_PATH, showProblem);
   router.get('/redirect', (ctx) => {
     // The callback URL carries a code and state: never leak it to a page's links or assets.
     ctx.set('Referrer-Policy', 'no-referrer');

@@ -8,11 +8,15 @@ import type { Snapshot, StateValue } from 'xstate';
 import { sessionMachine } from '../../machines/session.ts';
 import type { ApiAnswer, CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
 import type { Identity } from '../identity/index.ts';
-import { RENEWED_AT } from '../session/store.ts';
+import { RENEWED_AT, SESSION_ENDED, StaleSession, type SessionStore } from '../session/store.ts';
+import { rememberEvent } from '../flow/view.ts';
 import type { Logger } from '../log.ts';
-import { createStepper, settledEvent, type SessionSnapshot } from './machine-step.ts';
+import { createStepper, settledEvent, unchanged, type SessionSnapshot } from './machine-step.ts';
 import type { Pages } from './pages.ts';
 import { within } from '../within.ts';
+import { claimSession, endSession, releaseClaim, writeSession } from './session-writes.ts';
+import { seeProblem } from './problem-link.ts';
+import { redirect } from './redirect.ts';
 
 /** What the machine decided this request should get, collected by the provided actions. */
 interface Reply {
@@ -21,12 +25,16 @@ interface Reply {
     | { view: 'problem'; context: SessionContext; problem: Problem }
     | { view: 'api'; context: SessionContext; answer: ApiAnswer };
   redirect?: string;
-  renewSession?: boolean;
+  renewSession?: { endOtherSessions: boolean };
   endSession?: { user: User | null };
 }
 
 export interface DispatchOptions {
   identity: Identity;
+  /** Where sessions are kept: every write is conditional on the version the request read. */
+  store: SessionStore;
+  /** Keep the last events in the session, for the developers' /_flow view. */
+  recordEvents: boolean;
   /** The web API call (src/web-api), or null when no API is configured. */
   callApi: ((user: User) => Promise<ApiAnswer>) | null;
   now: () => number;
@@ -47,7 +55,7 @@ export type RequestEvent = Exclude<SessionEvent, { type: 'CALLBACK' } | { type: 
 
 export type Dispatch = (ctx: Context, event: RequestEvent) => Promise<void>;
 
-const timedOut: Problem = {
+const tookTooLong: Problem = {
   status: 504,
   title: 'The sign-in service is taking too long',
   detail: 'We stopped waiting for the identity provider. Please try again in a moment.',
@@ -56,7 +64,7 @@ const timedOut: Problem = {
 /** Where a request's events left the machine, and what to keep of it; or no answer in time. */
 type Settled = { snapshot: SessionSnapshot; persisted: Snapshot<unknown> | undefined } | 'timedOut';
 
-export function createDispatch({ identity, callApi, now, sessionAbsoluteMs, sessionIdleMs, sessionCookie, logoutEndpoint, settleTimeoutMs, log, pages }: DispatchOptions): Dispatch {
+export function createDispatch({ identity, store, recordEvents, callApi, now, sessionAbsoluteMs, sessionIdleMs, sessionCookie, logoutEndpoint, settleTimeoutMs, log, pages }: DispatchOptions): Dispatch {
   // The machine's two invoked promises, run by the bridge (see run()).
   const invoked = {
     authorize: (input: { flow: Flow }) => logged('authorize', identity.authorize(input.flow)),
@@ -79,8 +87,8 @@ export function createDispatch({ identity, callApi, now, sessionAbsoluteMs, sess
       redirect: (_, { url }) => {
         replying.redirect = url;
       },
-      renewSession: () => {
-        replying.renewSession = true;
+      renewSession: (_, params) => {
+        replying.renewSession = params;
       },
       endSession: (_, { user }) => {
         replying.endSession = { user };
@@ -104,17 +112,43 @@ export function createDispatch({ identity, callApi, now, sessionAbsoluteMs, sess
     });
   }
 
-  /** A browser whose session ended by timeout: its cookie came back, its session did not (idle, the
-   *  store let it go) or is too old (absolute). Forgets what it held; true when that happened. */
-  async function expire(ctx: Context): Promise<boolean> {
-    if (!ctx.cookies.get(sessionCookie)) return false;
+  /** A browser whose session is over though it did not end it: its cookie came back, its session
+   *  did not (idle, the store let it go), is too old (absolute), or began before the person's
+   *  sessions were ended elsewhere (a sign-out, a password reset). What it held is forgotten. A
+   *  session ended on purpose a moment ago (a tombstone) is not "expired": its id is just gone. */
+  async function expire(ctx: Context): Promise<'idle' | 'absolute' | 'endedElsewhere' | false> {
+    if (!ctx.cookies.get(sessionCookie) || ctx.state[SESSION_ENDED]) return false;
     const startedAt = ctx.session?.startedAt as number | undefined;
-    if (startedAt !== undefined && now() - startedAt <= sessionAbsoluteMs) return false;
     const user = savedUser(ctx);
-    if (user) await identity.forget(user.accountId).catch(() => false);
-    log.info({ msg: 'session expired', absolute: startedAt !== undefined });
-    ctx.session = null;
-    return true;
+    let why: 'idle' | 'absolute' | 'endedElsewhere' | false = startedAt === undefined ? 'idle' : now() - startedAt > sessionAbsoluteMs ? 'absolute' : false;
+    if (!why && user) {
+      const after = await store.sessionsValidAfter(user.accountId);
+      if (after !== undefined && ((ctx.session!.authAt as number | undefined) ?? startedAt!) < after) why = 'endedElsewhere';
+    }
+    if (!why) return false;
+    // The person's tokens go with a timed-out session; one ended elsewhere has a successor using them.
+    if (user && why !== 'endedElsewhere') await identity.forget(user.accountId).catch(() => false);
+    log.info({ msg: 'session expired', why });
+    return why;
+  }
+
+  /** A problem page; for a callback, a redirect to it (./problem-link.ts), so that its code leaves
+   *  the address bar and the history. */
+  function refuse(ctx: Context, event: SessionEvent, problem: Problem, user: User | null | undefined): Promise<void> | void {
+    return event.type === 'CALLBACK' ? seeProblem(ctx, problem) : pages.problem(ctx, problem, user);
+  }
+
+  /** A request that lost a race for the session (another wrote or ended it since this one read it)
+   *  writes nothing and answers from the session as it now stands: a callback by going home (its
+   *  code stays out of the address bar), anything else with the home page as now stored. */
+  async function answerAsItStands(ctx: Context, event: SessionEvent, reply: Reply, signedIn: User | null): Promise<void> {
+    log.info({ msg: 'session changed by another request first; answered as it stands', event: event.type });
+    // Signed in by this request, whose session was ended meanwhile: its tokens are not kept either.
+    if (reply.renewSession && signedIn) await identity.forget(signedIn.accountId).catch(() => false);
+    if (event.type === 'CALLBACK') return redirect(ctx, '/');
+    const key = ctx.session?.externalKey;
+    const current = key ? ((await store.get(key, 0, { rolling: false, ctx })) as { machine?: { context?: SessionContext } } | undefined) : undefined;
+    return pages.home(ctx, current?.machine?.context?.user ?? null, null);
   }
 
   // A session is written when it changes, and to renew its idle timeout at most this often: a page
@@ -138,7 +172,7 @@ export function createDispatch({ identity, callApi, now, sessionAbsoluteMs, sess
 
   /** The events without an actor: the machine's actions run here, through the same
    *  implementations an actor would call, and its invoked promises too, within the settle timeout. */
-  async function run(start: SessionSnapshot, saved: Snapshot<unknown> | undefined, events: SessionEvent[], reply: Reply, from: string): Promise<Settled> {
+  async function run(ctx: Context, start: SessionSnapshot, saved: Snapshot<unknown> | undefined, events: SessionEvent[], reply: Reply, from: string): Promise<Settled> {
     const first = stepper.step(start, events);
     if (!first) throw new Error(`the session machine needs an actor for ${events.map((e) => e.type).join(', ')} from ${from}`);
     let next = first;
@@ -151,6 +185,9 @@ export function createDispatch({ identity, callApi, now, sessionAbsoluteMs, sess
         replying = {};
       }
       if (!next.invoke) break;
+      // Spending the session's open transaction (a callback's code, a flow abandoned): claimed
+      // first, so that of two requests doing it at once only one goes on (StaleSession).
+      if (next === first && saved && start.context.transaction) await claimSession(ctx, store);
       const { src, input } = next.invoke;
       const work = invoked[src as keyof typeof invoked] as (input: unknown) => Promise<unknown>;
       // Whole milliseconds, the full timeout the first time: Node keeps one timer list per duration.
@@ -166,68 +203,94 @@ export function createDispatch({ identity, callApi, now, sessionAbsoluteMs, sess
     }
     const { snapshot } = next;
     if (isPristine(snapshot.value, snapshot.context)) return { snapshot, persisted: undefined };
-    // Most page views change nothing (a notice already cleared): what was saved stays as it is.
-    return { snapshot, persisted: saved && snapshot === start ? saved : machine.getPersistedSnapshot(snapshot) };
+    // Most page views change nothing (a notice already cleared), nor does a call of the API: what
+    // was saved stays as it is.
+    return { snapshot, persisted: saved && (snapshot === start || unchanged(start, snapshot)) ? saved : machine.getPersistedSnapshot(snapshot) };
   }
 
   return async function dispatch(ctx, requested) {
     const expired = await expire(ctx);
+    // What a timed-out session held is gone: the request goes on from a clean one (under a new id
+    // once it is written), and the old one is ended either way.
+    const over = expired ? ctx.session : null;
+    if (expired) ctx.session = null;
     const { start, saved } = restore(expired ? undefined : (ctx.session?.machine as Snapshot<unknown> | undefined));
     const from = stateName(start.value);
     const event: SessionEvent = requested.type === 'CALLBACK' ? { ...requested, at: now() } : requested;
     const events: SessionEvent[] = expired ? [{ type: 'EXPIRE' }, event] : [event];
     const reply: Reply = {};
-    const settled = await run(start, saved, events, reply, from);
-    if (settled === 'timedOut') return pages.problem(ctx, timedOut, savedUser(ctx));
-    const { snapshot, persisted } = settled;
-    const pristine = persisted === undefined;
-    ctx.state.transition = { event: event.type, from, to: stateName(snapshot.value) };
+    let signedIn: User | null = null;
+    try {
+      const settled = await run(ctx, start, saved, events, reply, from);
+      if (settled === 'timedOut') {
+        // A claim this request holds is let go (the session written back as it was), so that the
+        // next request may spend the transaction.
+        await releaseClaim(ctx).catch(() => {});
+        return refuse(ctx, event, tookTooLong, savedUser(ctx));
+      }
+      const { snapshot, persisted } = settled;
+      signedIn = snapshot.context.user;
+      ctx.state.transition = { event: event.type, from, to: stateName(snapshot.value) };
 
-    if (reply.endSession) {
-      const account = reply.endSession.user?.accountId;
-      if (account) await identity.forget(account).catch((error: unknown) => log.warn({ msg: 'could not forget account', error: (error as Error).name }));
-      ctx.session = null;
-      return redirect(ctx, logoutEndpoint);
+      if (reply.endSession) {
+        const account = reply.endSession.user?.accountId;
+        if (account) {
+          await identity.forget(account).catch((error: unknown) => log.warn({ msg: 'could not forget account', error: (error as Error).name }));
+          // The person's other sessions end at their next request too.
+          await store.endSessionsBefore(account, now());
+        }
+        if (over) await over.manuallyCommit();
+        else await endSession(ctx, sessionCookie);
+        return redirect(ctx, logoutEndpoint);
+      }
+
+      // What to answer, decided before the write: a page view that lost a race to a write still
+      // shows what it read, as if it had come first.
+      const answer = (): Promise<void> | void => {
+        if (reply.redirect) return redirect(ctx, reply.redirect);
+        const page = reply.page ?? { view: 'home', context: snapshot.context };
+        const { user, notice } = page.context;
+        if (page.view === 'problem') return refuse(ctx, event, page.problem, user);
+        if (page.view === 'api') return pages.api(ctx, user, page.answer);
+        return pages.home(ctx, user, notice);
+      };
+      if (persisted === undefined) {
+        // Nothing worth keeping: no store entry and no cookie for a visitor who only looks. (A
+        // cookie naming an ended session is left alone: clearing it by name could clear the one
+        // that replaced it, sent to the same browser by the request that ended it.)
+        if (over) await over.manuallyCommit(); // ctx.session is null: removed, cookie cleared
+        else if (ctx.session?.machine) await endSession(ctx, sessionCookie, store);
+      } else {
+        if (!ctx.session) ctx.session = {};
+        ctx.session.startedAt ??= now();
+        ctx.session.machine = persisted;
+        // Another instance's clock may be ahead: a date in the future renews too.
+        const at = now();
+        const renewed = ctx.session[RENEWED_AT] as number | undefined;
+        if (renewed === undefined || Math.abs(at - renewed) >= renewEvery) ctx.session[RENEWED_AT] = at;
+        if (recordEvents) ctx.session.recent = rememberEvent(ctx.session.recent, ctx.state.transition);
+        if (reply.renewSession) {
+          ctx.session.authAt = at;
+          // A new password: every other session of the person ends at its next request.
+          if (reply.renewSession.endOtherSessions && signedIn) await store.endSessionsBefore(signedIn.accountId, at);
+        }
+        try {
+          await writeSession(ctx, store, reply.renewSession ? 'signedIn' : expired ? 'timedOut' : false);
+        } catch (error) {
+          if (error instanceof StaleSession && persisted === saved) return answer();
+          throw error;
+        }
+      }
+      return answer();
+    } catch (error) {
+      if (!(error instanceof StaleSession)) throw error;
+      return answerAsItStands(ctx, event, reply, signedIn);
     }
-
-    if (pristine) {
-      // Nothing worth keeping: no store entry and no cookie for a visitor who only looks.
-      if (ctx.session?.machine) ctx.session = null;
-    } else {
-      if (!ctx.session) ctx.session = {};
-      ctx.session.startedAt ??= now();
-      ctx.session.machine = persisted;
-      // Another instance's clock may be ahead: a date in the future renews too.
-      const at = now();
-      const renewed = ctx.session[RENEWED_AT] as number | undefined;
-      if (renewed === undefined || Math.abs(at - renewed) >= renewEvery) ctx.session[RENEWED_AT] = at;
-      if (reply.renewSession) await ctx.session.regenerate();
-    }
-
-    if (reply.redirect) return redirect(ctx, reply.redirect);
-    const page = reply.page ?? { view: 'home', context: snapshot.context };
-    const { user, notice } = page.context;
-    if (page.view === 'problem') return pages.problem(ctx, page.problem, user);
-    if (page.view === 'api') return pages.api(ctx, user, page.answer);
-    return pages.home(ctx, user, notice);
   };
 }
 
 /** Who the session, as stored, says is signed in (it is not restored when it does not fit). */
 const savedUser = (ctx: Context): User | null | undefined => (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user;
-
-/** Printable ASCII only: what the machine's URLs (built with URL, or '/') and B2C's are. */
-const PLAIN_URL = /^[\x21-\x7e]+$/;
-
-/** A 302 without Koa's `ctx.redirect` work (content negotiation, the URL re-encoded and HTML-escaped
- *  into a body: ~9% of a /signin's CPU time); any other URL still goes through Koa. */
-function redirect(ctx: Context, url: string): void {
-  if (!PLAIN_URL.test(url)) return ctx.redirect(url);
-  ctx.status = 302;
-  ctx.set('Location', url);
-  ctx.type = 'text/plain';
-  ctx.body = 'Redirecting.';
-}
 
 /** 'userFlow.authorizing.awaitingCallback', for logs. */
 const stateName = (value: StateValue): string =>

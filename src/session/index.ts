@@ -8,7 +8,7 @@ import { Sealer } from './sealer.ts';
 import { MemoryStore, type SessionStore } from './store.ts';
 import { MemoryTokenStore, RedisTokenStore, type TokenStore } from './token-store.ts';
 
-export { MemoryStore, type SessionStore } from './store.ts';
+export { MemoryStore, StaleSession, type SessionStore } from './store.ts';
 export type { TokenStore } from './token-store.ts';
 
 export interface Stores {
@@ -19,7 +19,10 @@ export interface Stores {
 export function createStores(config: Config, log: Logger, now: () => number): Stores {
   // A token cache may live as long as the longest session.
   const tokenTtlMs = config.sessionAbsoluteMs;
-  if (!config.sessionStore) return { sessions: new MemoryStore(now), tokens: new MemoryTokenStore(tokenTtlMs, now) };
+  // An ended session's id stays refused longer than any request can last (the IdP timeout bounds
+  // every wait, the shutdown drain adds 5 s); a person's "ended before" as long as a session lives.
+  const lifetimes = { tombstoneMs: 2 * config.idpTimeoutMs + 10_000, personMs: config.sessionAbsoluteMs };
+  if (!config.sessionStore) return { sessions: new MemoryStore(now, lifetimes), tokens: new MemoryTokenStore(tokenTtlMs, now) };
 
   let down = false; // one line when Redis goes away and one when it is back, not one per retry
   const redis = new RedisConnection(config.sessionStore, (error) => {
@@ -31,5 +34,5 @@ export function createStores(config: Config, log: Logger, now: () => number): St
     down = false;
   });
   const sealer = new Sealer([config.sessionSecret, ...config.previousSessionSecrets]);
-  return { sessions: new RedisStore(redis, sealer), tokens: new RedisTokenStore(redis, sealer, tokenTtlMs) };
+  return { sessions: new RedisStore(redis, sealer, lifetimes), tokens: new RedisTokenStore(redis, sealer, tokenTtlMs) };
 }

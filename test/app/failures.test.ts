@@ -41,7 +41,9 @@ describe('the identity provider fails', () => {
     stack.emulator.faults.tokenEndpoint = fault;
     await signInAsDemo(browser);
     expectProblemPage(browser, fault === 'hang' ? 504 : 503, /not answering|taking too long/);
-    expect(browser.url).toContain(`${stack.appOrigin}/redirect`);
+    // Shown on a clean URL: the callback's code is neither in the address bar nor in the history.
+    expect(browser.url.startsWith(`${stack.appOrigin}/problem?`)).toBe(true);
+    expect(browser.page.redirects.some((url) => url.startsWith(`${stack.appOrigin}/redirect?code=`))).toBe(true);
     await browser.get(stack.appOrigin);
     expect(browser.$('#SignIn').length).toBe(1);
 
@@ -163,9 +165,12 @@ describe('one browser, two requests at once', () => {
       expect(browser.page.stopped).toBe(true);
       const cookie = browser.jar.header(new URL(stack.appOrigin), { crossSite: false, method: 'GET' });
       const twice = await Promise.all([1, 2].map(() => fetch(browser.url, { headers: { cookie }, redirect: 'manual' })));
-      expect(twice.map((r) => r.status).sort()).toEqual([302, 400]);
-      const winner = twice.find((r) => r.status === 302)!;
-      const renewed = winner.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      // Both go home; only the winner sets a cookie, so the loser cannot undo it (test/app/races.test.ts
+      // forces the overlap).
+      expect(twice.map((r) => [r.status, r.headers.get('location')])).toEqual([[302, '/'], [302, '/']]);
+      const setting = twice.filter((r) => r.headers.getSetCookie().length > 0);
+      expect(setting).toHaveLength(1);
+      const renewed = setting[0]!.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
       expect(renewed).toMatch(/^b2c\.sid=/);
       const home = await fetch(stack.appOrigin, { headers: { cookie: renewed } });
       expect(await home.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
@@ -254,7 +259,7 @@ describe('headers', () => {
       ['/', { cookie }, 200],
       ['/signin', {}, 302],
       ['/profile', { cookie }, 302],
-      ['/redirect?code=a&state=b', {}, 400],
+      ['/redirect?code=a&state=b', {}, 303],
       ['/nowhere', {}, 404],
     ] as const) {
       const response = await fetch(`${stack.appOrigin}${path}`, { headers, redirect: 'manual' });
@@ -266,8 +271,24 @@ describe('headers', () => {
   });
 
   it('keep the callback URL out of Referer headers', async () => {
-    const response = await request(stack.appOrigin).get('/redirect?code=a&state=b').expect(400);
+    const response = await request(stack.appOrigin).get('/redirect?code=a&state=b').expect(303);
     expect(response.headers['referrer-policy']).toBe('no-referrer');
+  });
+
+  it('send a refused callback on to a clean URL that shows the problem, with its status; a forged one shows nothing', async () => {
+    const refused = await fetch(`${stack.appOrigin}/redirect?code=a&state=b`, { redirect: 'manual' });
+    expect(refused.status).toBe(303);
+    const location = refused.headers.get('location')!;
+    expect(location).toMatch(/^\/problem\?p=[\w-]+&s=[\w-]+$/);
+    expect(location).not.toMatch(/code|state=/);
+    const page = await fetch(`${stack.appOrigin}${location}`);
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain('This sign-in response is not expected');
+    // The page says only what the app signed: an altered or made-up problem is not shown.
+    const made = Buffer.from(JSON.stringify([400, 'Your account is blocked', 'Call +1 555 0100 now'])).toString('base64url');
+    const forged = await fetch(`${stack.appOrigin}/problem?p=${made}&s=${new URL(location, stack.appOrigin).searchParams.get('s')}`);
+    expect(forged.status).toBe(404);
+    expect(await forged.text()).not.toContain('blocked');
   });
 
   it('answer an unknown address with a 404 page that leads home', async () => {

@@ -46,6 +46,17 @@ describe('with the emulator and the store up', () => {
     expect(stack.logs).toEqual([]);
   });
 
+  it('/healthz and /readyz carry the headers every page carries: nosniff, CSP, no framing, no referrer', async () => {
+    const page = await fetch(stack.appOrigin);
+    for (const path of ['/healthz', '/readyz']) {
+      const response = await fetch(`${stack.appOrigin}${path}`);
+      expect(response.headers.get('x-content-type-options'), path).toBe('nosniff');
+      for (const header of ['content-security-policy', 'x-frame-options', 'referrer-policy', 'cross-origin-opener-policy', 'cache-control']) {
+        expect(response.headers.get(header), `${path} ${header}`).toBe(page.headers.get(header));
+      }
+    }
+  });
+
   it('/readyz: 503 naming the identity provider while it is down, a warning logged, 200 once it is back', async () => {
     await stack.emulator.close();
     expect(await probe(`${stack.appOrigin}/readyz`)).toMatchObject({ status: 503, body: 'not ready: identity provider\n', cookies: [] });

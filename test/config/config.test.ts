@@ -96,10 +96,26 @@ describe('configuration', () => {
     ['AUTHORITY_DOMAIN', 'https://fabrikam.b2clogin.com', /must be the host of the authorities/],
     ['IDP_TIMEOUT_MS', '5', /IDP_TIMEOUT_MS must be a whole number from 100/],
     ['LOG_LEVEL', 'verbose', /LOG_LEVEL must be one of info, warn, error, silent/],
+    ['HOST', 'http://0.0.0.0:3000', /HOST must be an IP address or a host name/],
+    ['HOST', '0.0.0.0:3000', /HOST must be an IP address or a host name/],
+    ['HOST', '999.0.0.1', /HOST must be an IP address or a host name/],
+    ['HOST', 'app host', /HOST must be an IP address or a host name/],
   ])('%s=%s is refused with a line naming it', (name, value, message) => {
     const error = failure({ ...tenant, [name]: value });
     expect(error.variable).toBe(name);
     expect(error.message).toMatch(message);
+  });
+
+  it('listens on loopback outside production and on every interface in production, unless HOST says otherwise', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig(tenant).host).toBe('127.0.0.1');
+    expect(loadConfig({ ...tenant, NODE_ENV: 'production' }).host).toBeNull();
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ ...tenant, NODE_ENV: 'production', HOST: '10.1.2.3' }).host).toBe('10.1.2.3');
+    expect(loadConfig({ HOST: '[::1]' }).host).toBe('::1');
+    expect(loadConfig({ HOST: 'app.internal' }).host).toBe('app.internal');
+    // One line, whatever was typed.
+    expect(failure({ HOST: '0.0.0.0\nConfiguration ok' }).message).not.toContain('\n');
   });
 
   it('logs at info unless LOG_LEVEL says otherwise', () => {

@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config.ts';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ FLOW_VIEW: 'on' });
 });
 afterAll(() => stack.close());
 
@@ -56,6 +56,14 @@ describe('/_flow', () => {
     expect(browser.$('#diagram').text()).toContain('signedIn --> callingApi : CALL_API [apiConfigured]');
     expect(browser.$('#recent li').map((_, li) => browser.$(li).text()).get()[0]).toMatch(/CALL_API: signedIn → signedIn$/);
     expect(browser.body).not.toContain('tasks.read');
+  });
+
+  it('is under a CSP without plugins or <base>, inline style allowed for Mermaid only', async () => {
+    const csp = (await fetch(`${stack.appOrigin}/_flow`)).headers.get('content-security-policy')!;
+    const directives = csp.split(/;\s*/);
+    expect(directives).toEqual(expect.arrayContaining(["object-src 'none'", "base-uri 'none'", "script-src 'self'", "frame-ancestors 'none'", "style-src 'self' 'unsafe-inline'"]));
+    const pages = (await fetch(stack.appOrigin)).headers.get('content-security-policy')!.split(/;\s*/);
+    expect(pages).toEqual(expect.arrayContaining(["object-src 'none'", "base-uri 'none'", "style-src 'self'"]));
   });
 
   it('is off in production', () => {

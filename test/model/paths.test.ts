@@ -63,7 +63,7 @@ describe('the checks tell the app’s machine from a slightly different one', ()
   const mutants: [string, AnyStateMachine, Act[]][] = [
     ['sign-in keeps the session id', variant((states) => {
       const invoke = states.redeeming!.invoke as { onDone: { actions: unknown[] }[] };
-      const onDone = invoke.onDone.map((branch) => ({ ...branch, actions: branch.actions.filter((a) => a !== 'renewSession') }));
+      const onDone = invoke.onDone.map((branch) => ({ ...branch, actions: branch.actions.filter((a) => (a as { type?: string }).type !== 'renewSession') }));
       return { ...states, redeeming: { ...states.redeeming, invoke: { ...invoke, onDone } } };
     }), signIn],
     ['a replayed callback signs out', withEvent('signedIn', 'CALLBACK', { target: 'signedOut' }), [...signIn, { type: 'CALLBACK_FORGED' }]],

@@ -142,6 +142,32 @@ describe.skipIf(skipRedis)('two instances sharing Redis', () => {
     }
   });
 
+  it('a stolen cookie does not outlive the victim’s sign-out on the other instance, whatever it has in flight', async () => {
+    const victim = new Browser();
+    await signInAsDemo(victim);
+    const stolen = victim.jar.header(new URL(balancer.origin), { crossSite: false, method: 'GET' });
+    const [a, b] = instances.map((instance) => `http://127.0.0.1:${instance.port}`) as [string, string];
+    const started = await fetch(`${a}/profile`, { headers: { cookie: stolen }, redirect: 'manual' });
+    const state = new URL(started.headers.get('location')!).searchParams.get('state')!;
+    emulator.faults.tokenEndpointDelayMs = 400;
+    try {
+      const inFlight = fetch(`${a}/redirect?state=${state}&code=bogus`, { headers: { cookie: stolen }, redirect: 'manual' });
+      for (let i = 0; i < 500 && emulator.faults.heldTokenRequests === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(emulator.faults.heldTokenRequests).toBe(1);
+      const signOut = await fetch(`${b}/signout`, { headers: { cookie: stolen }, redirect: 'manual' });
+      expect(signOut.headers.get('location')).toContain('/oauth2/v2.0/logout');
+      const late = await inFlight;
+      expect(late.headers.getSetCookie()).toEqual([]);
+    } finally {
+      emulator.faults.reset();
+    }
+    for (const origin of [a, b]) {
+      const page = await (await fetch(`${origin}/`, { headers: { cookie: stolen } })).text();
+      expect(page).toContain('id="SignIn"');
+      expect(page).not.toContain('Hi Demo');
+    }
+  });
+
   it('sign-up, and sign-up cancelled', async () => {
     const browser = new Browser();
     await acrossInstances(() => signUp(browser, 'Scaled'));

@@ -1,6 +1,6 @@
 // The in-memory session store: what was stored comes back until its time is up, then never again.
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../src/session/store.ts';
+import { MemoryStore, SESSION_ENDED, StaleSession } from '../../src/session/store.ts';
 
 describe('MemoryStore', () => {
   it('forgets a session once its maxAge has passed', async () => {
@@ -8,7 +8,7 @@ describe('MemoryStore', () => {
     const store = new MemoryStore(() => now);
     await store.set('k', { machine: { value: 'signedIn' } }, 60_000);
     now += 59_999;
-    expect(await store.get('k')).toEqual({ machine: { value: 'signedIn' } });
+    expect(await store.get('k')).toEqual({ machine: { value: 'signedIn' }, version: 1 });
     now += 1;
     expect(await store.get('k')).toBeUndefined();
     expect(store.size).toBe(0);
@@ -20,7 +20,7 @@ describe('MemoryStore', () => {
     const session = { machine: { value: 'signedOut' } };
     await store.set('k', session, 60_000);
     session.machine.value = 'signedIn';
-    expect(await store.get('k')).toEqual({ machine: { value: 'signedOut' } });
+    expect(await store.get('k')).toEqual({ machine: { value: 'signedOut' }, version: 1 });
     await store.close();
   });
 
@@ -32,9 +32,9 @@ describe('MemoryStore', () => {
     expect(() => {
       read.machine.context.user.givenName = 'Mallory';
     }).toThrow(TypeError);
-    await store.set('k', { machine: { context: { user: { givenName: 'Grace' } } } }, 60_000);
+    await store.set('k', { machine: { context: { user: { givenName: 'Grace' } } }, version: 1 }, 60_000);
     expect(await store.get('k')).not.toBe(read);
-    expect(await store.get('k')).toEqual({ machine: { context: { user: { givenName: 'Grace' } } } });
+    expect(await store.get('k')).toEqual({ machine: { context: { user: { givenName: 'Grace' } } }, version: 2 });
     await store.close();
   });
 
@@ -43,6 +43,64 @@ describe('MemoryStore', () => {
     await store.set('k', {}, 60_000);
     await store.destroy('k');
     expect(await store.get('k')).toBeUndefined();
+    await store.close();
+  });
+
+  it('writes only on the version a request read: the later of two writers is refused, not last-wins', async () => {
+    const store = new MemoryStore();
+    await store.set('k', { n: 0 }, 60_000);
+    const [a, b] = [(await store.get('k')) as { version: number }, (await store.get('k')) as { version: number }];
+    await store.set('k', { n: 'a', version: a.version }, 60_000);
+    await expect(store.set('k', { n: 'b', version: b.version }, 60_000)).rejects.toBeInstanceOf(StaleSession);
+    expect(await store.get('k')).toMatchObject({ n: 'a', version: 2 });
+    // A new session may not take an id that is in use.
+    await expect(store.set('k', { n: 'new' }, 60_000)).rejects.toBeInstanceOf(StaleSession);
+    await store.close();
+  });
+
+  it('a claim moves the version on: the claimant writes next, a request that read before it cannot', async () => {
+    const store = new MemoryStore();
+    await store.set('k', { n: 0 }, 60_000);
+    const read = (await store.get('k')) as { version: number };
+    const claimed = await store.claim('k', read.version);
+    await expect(store.claim('k', read.version)).rejects.toBeInstanceOf(StaleSession);
+    await expect(store.set('k', { n: 'late', version: read.version }, 60_000)).rejects.toBeInstanceOf(StaleSession);
+    await store.set('k', { n: 'claimant', version: claimed }, 60_000);
+    expect(await store.get('k')).toMatchObject({ n: 'claimant' });
+    await expect(store.claim('nothing', 0)).rejects.toBeInstanceOf(StaleSession);
+    await store.close();
+  });
+
+  it('an ended session leaves a tombstone: no late write brings it back, and a read says it was ended', async () => {
+    let now = 0;
+    const store = new MemoryStore(() => now, { tombstoneMs: 30_000, personMs: 60_000 });
+    await store.set('k', { user: 'ada' }, 60_000);
+    const read = (await store.get('k')) as { version: number };
+    await store.destroy('k');
+    await expect(store.set('k', { user: 'ada', version: read.version }, 60_000)).rejects.toBeInstanceOf(StaleSession);
+    await expect(store.set('k', { user: 'ada' }, 60_000)).rejects.toBeInstanceOf(StaleSession);
+    const ctx = { state: {} as Record<string, unknown> };
+    expect(await store.get('k', 0, { ctx })).toBeUndefined();
+    expect(ctx.state[SESSION_ENDED]).toBe(true);
+    // Renewal under a new id ends the old one only if it is still as read.
+    await store.set('r', { user: 'bob' }, 60_000);
+    await expect(store.retire('r', 7)).rejects.toBeInstanceOf(StaleSession);
+    await store.retire('r', 1);
+    await expect(store.set('r', { user: 'bob', version: 1 }, 60_000)).rejects.toBeInstanceOf(StaleSession);
+    now += 30_000; // the tombstone outlives any request, then goes
+    expect(await store.get('k', 0, { ctx: { state: {} } })).toBeUndefined();
+    await store.set('k', { user: 'new' }, 60_000);
+    await store.close();
+  });
+
+  it('keeps when a person\'s sessions were ended, for as long as a session can live', async () => {
+    let now = 0;
+    const store = new MemoryStore(() => now, { tombstoneMs: 30_000, personMs: 60_000 });
+    expect(await store.sessionsValidAfter('oid')).toBeUndefined();
+    await store.endSessionsBefore('oid', 1234);
+    expect(await store.sessionsValidAfter('oid')).toBe(1234);
+    now += 60_000;
+    expect(await store.sessionsValidAfter('oid')).toBeUndefined();
     await store.close();
   });
 

@@ -22,15 +22,20 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** `deps` may replace the app's parts (a recording identity, a store to look into, a quiet log). */
-export async function startStack(env: Record<string, string> = {}, deps: (config: Config) => AppDeps = () => ({})): Promise<Stack> {
+/** `deps` may replace the app's parts (a recording identity, a store to look into, a quiet log);
+ *  `redirectUris` are registered with the emulator beside the app's own (a public https origin). */
+export async function startStack(
+  env: Record<string, string> = {},
+  deps: (config: Config) => AppDeps = () => ({}),
+  { redirectUris = [] }: { redirectUris?: string[] } = {},
+): Promise<Stack> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, 'localhost', resolve));
   const appOrigin = `http://localhost:${(server.address() as AddressInfo).port}`;
 
   const clientId = 'test-app';
   const clientSecret = 'test-app-secret';
-  const clients = [{ clientId, clientSecret, redirectUris: [`${appOrigin}/redirect`], postLogoutRedirectUris: [appOrigin] }];
+  const clients = [{ clientId, clientSecret, redirectUris: [`${appOrigin}/redirect`, ...redirectUris], postLogoutRedirectUris: [appOrigin] }];
   let emulator = await startEmulator({ port: 0, clients });
   const susi = emulator.authority(emulator.flows.signUpSignIn);
   const sampleApi = await startSampleApi({
@@ -54,6 +59,9 @@ export async function startStack(env: Record<string, string> = {}, deps: (config
     LOGOUT_ENDPOINT: `${susi}/oauth2/v2.0/logout?post_logout_redirect_uri=${appOrigin}`,
     WEB_API_URI: `${sampleApi.origin}/hello`,
     WEB_API_SCOPES: emulator.api.scopes.find((scope) => scope.endsWith('/tasks.read'))!,
+    // As in production: the developers' /_flow view (which rewrites the session on every request
+    // to list its events) only where a test turns it on by name.
+    FLOW_VIEW: 'off',
     ...env,
   });
 
