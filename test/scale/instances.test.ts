@@ -168,6 +168,23 @@ describe.skipIf(skipRedis)('two instances sharing Redis', () => {
     }
   });
 
+  it('a sign-out on one instance ends the person’s session in another browser on the other instance', async () => {
+    const email = `twice.${Date.now()}@example.com`;
+    await emulator.accounts.create({ email, password: 'Secret123', givenName: 'Twice', surname: 'Scaled' });
+    const [a, b] = instances.map((instance) => `http://127.0.0.1:${instance.port}`) as [string, string];
+    const [first, second] = [new Browser(), new Browser()];
+    for (const browser of [first, second]) {
+      await browser.get(`${balancer.origin}/signin`);
+      await browser.submit('#next', { signInName: email, password: 'Secret123' });
+      expect(browser.text('nav')).toContain('Hi Twice');
+    }
+    const cookieOf = (browser: Browser) => browser.jar.header(new URL(balancer.origin), { crossSite: false, method: 'GET' });
+    await fetch(`${a}/signout`, { headers: { cookie: cookieOf(first) }, redirect: 'manual' });
+    const page = await (await fetch(`${b}/`, { headers: { cookie: cookieOf(second) } })).text();
+    expect(page).toContain('id="SignIn"');
+    expect(page).toContain('Please sign in again');
+  });
+
   it('sign-up, and sign-up cancelled', async () => {
     const browser = new Browser();
     await acrossInstances(() => signUp(browser, 'Scaled'));
