@@ -92,8 +92,11 @@ export class MemoryStore implements SessionStore {
     if (kept === undefined) return undefined;
     if ('ended' in kept) return markEnded(options);
     if (typeof kept.session === 'string') {
-      const pending = kept.pendingUntil !== undefined && kept.pendingUntil > this.now();
-      kept.session = deepFreeze({ ...(JSON.parse(kept.session) as object), version: kept.version, ...(pending ? { pending: true } : {}) });
+      // Fields added to the parsed object, not spread into a new one: V8 keeps it compact.
+      const session = JSON.parse(kept.session) as Record<string, unknown>;
+      session.version = kept.version;
+      if (kept.pendingUntil !== undefined && kept.pendingUntil > this.now()) session.pending = true;
+      kept.session = deepFreeze(session);
     }
     return kept.session;
   }
