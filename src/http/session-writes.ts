@@ -15,6 +15,9 @@ const stored = (ctx: Context): Session | null => (ctx.session && !ctx.session.is
  *  after a timeout whatever it is. */
 export async function writeSession(ctx: Context, store: SessionStore, renew: 'signedIn' | 'timedOut' | false): Promise<void> {
   const session = ctx.session!;
+  // Another request is completing this session (it claimed it): this one only looks, and writes
+  // nothing that would make that request's write stale (a renewal of the idle time, say).
+  if (session.pending && !session._claimed) return;
   if (!renew) return session.manuallyCommit();
   if (renew === 'signedIn' && !session.isNew && session.externalKey) await store.retire(session.externalKey, versionOf(session));
   // koa-session ends the old id again (a tombstone already), then writes the new one: version 0.

@@ -99,6 +99,28 @@ describe('races of one browser', () => {
     expect(await tokens.get(demo.id)).toBe('');
   });
 
+  it('a page view while the sign-in is being redeemed writes nothing that could undo it (here every view writes: /_flow is on)', async () => {
+    const dev = await startStack({ FLOW_VIEW: 'on' });
+    try {
+      const browser = new Browser({ stopAt: (url) => url.pathname === '/redirect' });
+      await browser.get(`${dev.appOrigin}/signin`);
+      await browser.submit('#next', { signInName: dev.emulator.demoUser.email, password: dev.emulator.demoUser.password });
+      const cookie = browser.jar.header(new URL(dev.appOrigin), { crossSite: false, method: 'GET' });
+      dev.emulator.faults.tokenEndpointDelayMs = 400;
+      const inFlight = fetch(browser.url, { headers: { cookie }, redirect: 'manual' });
+      for (let i = 0; i < 500 && dev.emulator.faults.heldTokenRequests === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+      const view = await fetch(dev.appOrigin, { headers: { cookie } });
+      expect(view.status).toBe(200);
+      expect(view.headers.getSetCookie()).toEqual([]);
+      const signedInAnswer = await inFlight;
+      const renewed = signedInAnswer.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      expect(renewed).toMatch(/^b2c\.sid=/);
+      expect(await (await fetch(dev.appOrigin, { headers: { cookie: renewed } })).text()).toContain('Hi Demo');
+    } finally {
+      await dev.close();
+    }
+  });
+
   const GAPS = [0, 5, 10, 25, 50];
   const TRIALS = 20;
   it.each(GAPS)(`the same callback twice, %i ms apart: signed in, ${TRIALS} trials out of ${TRIALS}`, async (gap) => {
