@@ -8,7 +8,12 @@ import type { SigningKey } from './signing-keys.ts';
 export type TokenEndpointFault = 'ok' | 'error500' | 'hang' | 'malformed';
 export type IdTokenFault =
   | 'wrongNonce' | 'wrongAudience' | 'wrongIssuer' | 'expired'
-  | 'badSignature' | 'missingSub' | 'missingIat' | 'missingKid';
+  | 'badSignature' | 'missingSub' | 'missingIat' | 'missingKid'
+  // The skew the app allows is 120 s: these are dated well inside it or well outside it.
+  | 'futureIat' | 'futureNbf' | 'expiredWithinSkew' | 'expiredPastSkew'
+  // Another user flow of the tenant: named in `tfp`, or in `acr` as older tenants do.
+  | 'otherFlow' | 'otherFlowAcr'
+  | 'missingNonce';
 
 export interface FaultSwitches {
   /** 'error500': answers 500; 'hang': never answers until close(); 'malformed': 200 with broken JSON. */
@@ -121,8 +126,9 @@ export class Faults implements FaultSwitches {
   }
 }
 
-/** The ID token oidc-provider signed, spoilt as the fault says (re-signed with the tenant key where the fault needs it). */
-export async function spoilIdToken(jwt: string, fault: IdTokenFault, key: SigningKey): Promise<string> {
+/** The ID token oidc-provider signed, spoilt as the fault says (re-signed with the tenant key where
+ *  the fault needs it). `flows`: the tenant's user flows, for the faults that name another one. */
+export async function spoilIdToken(jwt: string, fault: IdTokenFault, key: SigningKey, flows: readonly string[] = []): Promise<string> {
   if (fault === 'badSignature') {
     const [header, payload, signature = ''] = jwt.split('.');
     const flipped = (signature.startsWith('A') ? 'B' : 'A') + signature.slice(1);
@@ -139,9 +145,26 @@ export async function spoilIdToken(jwt: string, fault: IdTokenFault, key: Signin
     case 'missingSub': delete claims.sub; break;
     case 'missingIat': delete claims.iat; break;
     case 'missingKid': delete header.kid; break;
+    case 'missingNonce': delete claims.nonce; break;
+    // Each moves one claim only, 480 s beyond the skew, so that no other check is what refuses it.
+    case 'futureIat': claims.iat = now + 600; break;
+    case 'futureNbf': claims.nbf = now + 600; break;
+    // A token with B2C's shortest lifetime (5 minutes), expired 60 s ago (inside the skew) or 180 s
+    // ago (outside it); a few minutes old, as no age limit is what decides.
+    case 'expiredWithinSkew': Object.assign(claims, { iat: now - 360, nbf: now - 360, exp: now - 60 }); break;
+    case 'expiredPastSkew': Object.assign(claims, { iat: now - 480, nbf: now - 480, exp: now - 180 }); break;
+    case 'otherFlow': claims.tfp = otherFlow(claims.tfp, flows); break;
+    case 'otherFlowAcr': claims.acr = otherFlow(claims.tfp, flows); delete claims.tfp; break;
   }
   const signer = await importJWK(key.privateJwk, 'RS256');
   return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
     .setProtectedHeader({ ...header, alg: 'RS256' })
     .sign(signer);
+}
+
+/** A user flow of the tenant other than the token's own: a token B2C itself could have issued. */
+function otherFlow(own: unknown, flows: readonly string[]): string {
+  const other = flows.find((flow) => flow.toLowerCase() !== String(own).toLowerCase());
+  if (!other) throw new Error('the otherFlow faults need a tenant with two user flows or more');
+  return other;
 }

@@ -92,7 +92,7 @@ async function completeResponse(ctx: KoaContextWithOIDC, rt: Runtime, flow: stri
 
   const idTokenFault = rt.faults.idToken;
   if (idTokenFault && typeof body.id_token === 'string') {
-    body.id_token = await spoilIdToken(body.id_token, idTokenFault, rt.signingKey);
+    body.id_token = await spoilIdToken(body.id_token, idTokenFault, rt.signingKey, Object.values(rt.tenant.flows));
   }
 }
 

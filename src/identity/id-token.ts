@@ -16,6 +16,15 @@ export interface IdTokenVerifier {
 }
 
 const CLOCK_SKEW_SECONDS = 120;
+/**
+ * jose looks at `iat` only when given a maxTokenAge: without one it checks that `iat` is a number,
+ * nothing more, so a token dated in the future passed. With one it refuses an `iat` more than the
+ * skew ahead of us, and one older than this plus the skew. The token is minted by the token endpoint
+ * for the redemption under way (whose request has a deadline of at most 120 s): an honest one is
+ * seconds old. Ten minutes is far above that and far below B2C's longest ID-token lifetime (24 h),
+ * so a token kept from an earlier sign-in is refused even while its `exp` is still ahead.
+ */
+const MAX_TOKEN_AGE_SECONDS = 600;
 
 const REFUSALS = new Set([
   'ERR_JWT_CLAIM_VALIDATION_FAILED',
@@ -29,7 +38,12 @@ const REFUSALS = new Set([
   'ERR_JWKS_MULTIPLE_MATCHING_KEYS',
 ]);
 
-export function createIdTokenVerifier(metadata: { issuer: string; jwks_uri: string }, timeoutMs: number): IdTokenVerifier {
+/** `now`: the clock tokens are dated against (a test sets it to a second's edge). */
+export function createIdTokenVerifier(
+  metadata: { issuer: string; jwks_uri: string },
+  timeoutMs: number,
+  now: () => number = Date.now,
+): IdTokenVerifier {
   // Cached by jose; fetched again when a token names an unknown key (key rotation). No cooldown
   // between fetches: tokens come from the provider's own token endpoint, not from strangers, and a
   // rotation right after a fetch must not lock everyone out for jose's default 30 s.
@@ -42,17 +56,27 @@ export function createIdTokenVerifier(metadata: { issuer: string; jwks_uri: stri
           issuer: metadata.issuer,
           audience: expected.clientId,
           clockTolerance: CLOCK_SKEW_SECONDS,
+          maxTokenAge: MAX_TOKEN_AGE_SECONDS,
+          currentDate: new Date(now()),
           requiredClaims: ['sub', 'iat', 'exp'],
         }));
       } catch (error) {
         // A token that fails a check is refused; keys that cannot be had mean the provider is down.
-        if (error instanceof errors.JOSEError && REFUSALS.has(error.code)) throw tokenRejected(`ID token: ${error.code}`);
+        // The log names the claim (never its value), so that it says which check refused.
+        if (error instanceof errors.JOSEError && REFUSALS.has(error.code)) throw tokenRejected(`ID token: ${error.code}${claimOf(error)}`);
         throw unavailable(`ID token keys: ${(error as { code?: string }).code ?? (error as Error).name}`);
       }
+      // MSAL compares the same claim of the same token with the same nonce first (redeem always
+      // hands it the nonce), so this refuses nothing MSAL let through: a second belt, should that
+      // call ever lose its nonce (test/security/id-token-verifier.test.ts).
       if (payload.nonce !== expected.nonce) throw tokenRejected('ID token: nonce mismatch');
       const flow = String(payload.tfp ?? payload.acr ?? '');
       if (flow.toLowerCase() !== expected.flowName.toLowerCase()) throw tokenRejected('ID token: another user flow');
       return payload;
     },
   };
+}
+
+function claimOf(error: errors.JOSEError): string {
+  return error instanceof errors.JWTClaimValidationFailed || error instanceof errors.JWTExpired ? ` (${error.claim})` : '';
 }
