@@ -1,16 +1,13 @@
 // Debian's Chromium, driven by playwright-core (no browser download). A developer without it gets
-// one line and a skipped suite; CI (CI=true) must run the journeys, so there a missing Chromium fails.
+// one line and a skipped suite; CI (any truthy CI, see isCI) must run the journeys, so there a
+// missing Chromium fails.
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { skipWithout } from '../support/skip.ts';
 
 /** Overridable only so the skip/fail rule itself can be tried without uninstalling anything. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const missing = !existsSync(CHROMIUM_PATH);
-
-export const skipBrowserJourneys = missing && process.env.CI !== 'true';
-if (skipBrowserJourneys) {
-  console.warn(`browser journeys skipped: ${CHROMIUM_PATH} not found (apt-get install chromium)`);
-}
+export const skipBrowserJourneys = skipWithout(CHROMIUM_PATH, 'browser journeys', 'apt-get install chromium');
 
 const ARGS = [
   '--headless',
@@ -28,8 +25,8 @@ const ARGS = [
  * context, i.e. its own cookies and storage.
  */
 export async function launchChromium(): Promise<Browser> {
-  if (missing) {
-    throw new Error(`CI=true but ${CHROMIUM_PATH} not found: the browser journeys must run on CI (apt-get install -y chromium)`);
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`${CHROMIUM_PATH} not found: on CI the browser journeys must run (apt-get install -y chromium)`);
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ARGS });
 }
