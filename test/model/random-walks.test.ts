@@ -2,9 +2,11 @@
 // route visits, the emulator's pages, forged and replayed callbacks, IdP faults. After every act
 // the app has answered in time and without a server error (unless the act cut the identity
 // provider, or made the web API fail: those answer 502 pages by design), the page is what the model predicts, the page and the kept session agree on who is
-// signed in, and nobody else's session moved.
+// signed in, and nobody else's session moved. In both configurations: production's (the /_flow view
+// off: a page view of an unchanged session writes nothing) and the developers' (on: every request
+// rewrites the session to list its events).
 import fc from 'fast-check';
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sessionMachine } from '../../machines/session.ts';
 import { expectOutcome, expectPageAgreesWithSession } from './checks.ts';
 import { actsFrom, describeAct, initialWorld, step, type World } from './model.ts';
@@ -15,11 +17,11 @@ const PEOPLE = 3;
 const NAMES = ['Ada', 'Bea', 'Cyd'];
 
 let stack: ModelStack;
-useModelStack((started) => (stack = started));
 
 interface Model { worlds: World[] }
 interface Real { people: Person[] }
-const ran = { runs: 0, acts: 0, together: 0, kinds: new Set<string>() };
+const counts = () => ({ runs: 0, acts: 0, together: 0, kinds: new Set<string>() });
+let ran = counts();
 
 /** Person `who` does the `pick`-th act open to them (so every move runs); a forged callback may replay someone's last one. */
 interface Move { who: number; pick: number; replayOf: number | null }
@@ -79,15 +81,28 @@ const turn = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(move, move).filter(([a, b]) => a.who !== b.who).map((pair) => new Turn(pair)) },
 );
 
-it('three people acting at random: answers in time, never a server error, pages and sessions agree', async () => {
-  await fc.assert(
-    fc.asyncProperty(fc.commands([turn], { maxCommands: 12 }), async (commands) => {
-      ran.runs += 1;
-      const people = await Promise.all(NAMES.map(async (name) => new Person(stack, await newAccount(stack, name))));
-      const worlds = people.map(() => initialWorld(sessionMachine));
-      await fc.asyncModelRun(() => ({ model: { worlds }, real: { people } }), commands);
-    }),
-    { numRuns: 100 },
-  );
-  console.log(`random walks: ${ran.runs} runs, ${ran.acts} acts (${ran.together} turns of two at once), ${ran.kinds.size} kinds of act`);
-}, 120_000);
+// Production's configuration gets the full 100 runs; the developers' view 50, to keep the file near
+// half a minute (it adds ~10 s; races.test.ts and the 50 browsers of journeys.test.ts, in
+// test/app, meet the view's writes too).
+describe.each([
+  { flowView: 'off', numRuns: 100 },
+  { flowView: 'on', numRuns: 50 },
+])('with the /_flow view $flowView', ({ flowView, numRuns }) => {
+  useModelStack((started) => (stack = started), { FLOW_VIEW: flowView });
+
+  it('three people acting at random: answers in time, never a server error, pages and sessions agree', async () => {
+    ran = counts();
+    // The configuration is the one named: the view answers only where it is on.
+    expect((await fetch(`${stack.appOrigin}/_flow`)).status, '/_flow').toBe(flowView === 'on' ? 200 : 404);
+    await fc.assert(
+      fc.asyncProperty(fc.commands([turn], { maxCommands: 12 }), async (commands) => {
+        ran.runs += 1;
+        const people = await Promise.all(NAMES.map(async (name) => new Person(stack, await newAccount(stack, name))));
+        const worlds = people.map(() => initialWorld(sessionMachine));
+        await fc.asyncModelRun(() => ({ model: { worlds }, real: { people } }), commands);
+      }),
+      { numRuns },
+    );
+    console.log(`random walks, /_flow ${flowView}: ${ran.runs} runs, ${ran.acts} acts (${ran.together} turns of two at once), ${ran.kinds.size} kinds of act`);
+  }, 120_000);
+});

@@ -59,14 +59,15 @@ function switchableIdentity(config: Config, deadOrigin: string, now: () => numbe
   return { identity, outage: (on: boolean) => void (down = on) };
 }
 
-export async function startModelStack(): Promise<ModelStack> {
+/** `env`: the app's variables over the test stack's (production-like) defaults, e.g. `{ FLOW_VIEW: 'on' }`. */
+export async function startModelStack(env: Record<string, string> = {}): Promise<ModelStack> {
   let skipped = 0;
   const now = () => Date.now() + skipped;
   const store = new MemoryStore(now);
   const dead = await hangingUp();
   let outage: (on: boolean) => void = () => {};
   let deps: AppDeps = {};
-  const stack = await startStack({ IDP_TIMEOUT_MS: '2000' }, (config) => {
+  const stack = await startStack({ IDP_TIMEOUT_MS: '2000', ...env }, (config) => {
     const switchable = switchableIdentity(config, dead.origin, now);
     outage = switchable.outage;
     deps = { store, identity: switchable.identity, log: createLogger('silent'), now };
@@ -111,14 +112,14 @@ export function withRequestDeadline(ms: number): () => void {
   return () => vi.unstubAllGlobals();
 }
 
-/** The stack for one test file: started before its tests (every request bounded to 10 s), stopped
- *  after them; `use` receives it once it runs. */
-export function useModelStack(use: (stack: ModelStack) => void): void {
+/** The stack for one test file (or describe block): started before its tests (every request bounded
+ *  to 10 s), stopped after them; `use` receives it once it runs. */
+export function useModelStack(use: (stack: ModelStack) => void, env: Record<string, string> = {}): void {
   let stack: ModelStack | undefined;
   let restoreFetch: (() => void) | undefined;
   beforeAll(async () => {
     restoreFetch = withRequestDeadline(10_000);
-    stack = await startModelStack();
+    stack = await startModelStack(env);
     use(stack);
   });
   afterAll(async () => {
