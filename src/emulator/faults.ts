@@ -5,7 +5,9 @@ import { CompactSign, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
 
 import type { SigningKey } from './signing-keys.ts';
 
-export type TokenEndpointFault = 'ok' | 'error500' | 'hang' | 'malformed';
+export type TokenEndpointFault = 'ok' | 'error500' | 'error429' | 'hang' | 'malformed';
+/** The Retry-After (seconds) the error429 fault sends, as B2C's throttling does. */
+export const THROTTLED_RETRY_AFTER_SECONDS = 30;
 export type IdTokenFault =
   | 'wrongNonce' | 'wrongAudience' | 'wrongIssuer' | 'expired'
   | 'badSignature' | 'missingSub' | 'missingIat' | 'missingKid'
@@ -16,7 +18,8 @@ export type IdTokenFault =
   | 'missingNonce';
 
 export interface FaultSwitches {
-  /** 'error500': answers 500; 'hang': never answers until close(); 'malformed': 200 with broken JSON. */
+  /** 'error500': answers 500; 'error429': answers 429 Too Many Requests with Retry-After
+   *  (THROTTLED_RETRY_AFTER_SECONDS); 'hang': never answers until close(); 'malformed': 200 with broken JSON. */
   tokenEndpoint: TokenEndpointFault;
   /** Spoils the ID token of every successful token response in one way; null for honest tokens. */
   idToken: IdTokenFault | null;

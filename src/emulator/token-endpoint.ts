@@ -8,7 +8,7 @@ import { signAccessToken } from './access-tokens.ts';
 import { grantedApiScopes } from './api.ts';
 import { ACCOUNT_GONE, b2cDescription } from './b2c-errors.ts';
 import { clientInfo } from './claims.ts';
-import { spoilIdToken } from './faults.ts';
+import { THROTTLED_RETRY_AFTER_SECONDS, spoilIdToken } from './faults.ts';
 import { flowOfRequest } from './flow-routes.ts';
 import type { RecordedTokenRequest } from './options.ts';
 import type { Runtime } from './runtime.ts';
@@ -39,6 +39,10 @@ export function tokenEndpointMiddleware(rt: Runtime) {
       if (fault === 'error500') {
         ctx.status = 500;
         ctx.body = { error: 'server_error', error_description: 'The emulator was told to fail (error500 fault).' };
+      } else if (fault === 'error429') {
+        ctx.status = 429;
+        ctx.set('Retry-After', String(THROTTLED_RETRY_AFTER_SECONDS));
+        ctx.body = { error: 'temporarily_unavailable', error_description: 'The emulator was told to throttle (error429 fault).' };
       } else {
         ctx.status = 200;
         ctx.type = 'application/json';

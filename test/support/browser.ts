@@ -32,6 +32,8 @@ export interface BrowserOptions {
   /** Redirects to URLs for which this is true are recorded and not followed (e.g. an app's callback that no server answers in the test). */
   stopAt?: (url: URL) => boolean;
   maxRedirects?: number;
+  /** Another browser's cookie jar, shared: the two are two tabs of one browser. A jar of its own by default. */
+  jar?: CookieJar;
 }
 
 /** Schemeful site: scheme plus registrable domain (approximated by the last two labels; IPs and single labels as they are). */
@@ -118,12 +120,14 @@ function pathMatches(requestPath: string, cookiePath: string): boolean {
 type Fields = Record<string, string>;
 
 export class Browser {
-  readonly jar = new CookieJar();
+  readonly jar: CookieJar;
   #page: Page | undefined;
   /** Where a stopped navigation came from, so follow() continues it as the same navigation. */
   #stoppedChain: { initiator: string | null; crossSite: boolean } | undefined;
 
-  constructor(private readonly options: BrowserOptions = {}) {}
+  constructor(private readonly options: BrowserOptions = {}) {
+    this.jar = options.jar ?? new CookieJar();
+  }
 
   get page(): Page {
     if (!this.#page) throw new Error('the browser has not loaded a page yet');
