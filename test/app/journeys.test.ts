@@ -71,6 +71,7 @@ describe('sign-in', () => {
       expect(url.searchParams.get('code_challenge_method')).toBe('S256');
       expect(url.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
       expect(url.searchParams.get('nonce')).toMatch(/^[\w-]{43}$/);
+      expect(url.searchParams.get('state')).toMatch(/^[\w-]{43}$/); // 32 random octets: 256 bits
       expect(url.searchParams.get('redirect_uri')).toBe(`${stack.appOrigin}/redirect`);
     }
     expect(urls[0]!.searchParams.get('state')).not.toBe(urls[1]!.searchParams.get('state'));
@@ -106,6 +107,10 @@ describe('sign-in', () => {
     expect(cookie).toMatch(/httponly/i);
     expect(cookie).toMatch(/samesite=lax/i);
     expect(cookie).not.toMatch(/secure/i);
+    // What the browser sends back: the id and its signature, 85 bytes, nothing else.
+    const sent = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    expect(sent).toMatch(/^b2c\.sid=[\w-]{36}; b2c\.sid\.sig=[\w-]{27}$/);
+    expect(sent).toHaveLength(85);
   });
 
   it('sign-up creates the account and greets the new user by name', async () => {

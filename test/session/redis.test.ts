@@ -121,6 +121,19 @@ describe.skipIf(skipRedis)('state in Redis', () => {
     }
   });
 
+  it('an entry moved to another session’s key in Redis opens nowhere: that cookie is simply signed out', async () => {
+    const { browser: ada } = await signUp('Moved');
+    const { browser: bob } = await signUp('Target');
+    const keyOf = (browser: Browser) => hashedKey('b2c:session:', browser.jar.all().find((c) => c.name === 'b2c.sid')!.value);
+    // Someone who can write Redis copies Ada's sealed session over Bob's.
+    await client.set(keyOf(bob), (await client.get(keyOf(ada)))!, 'PX', 60_000);
+    await bob.get(stack.appOrigin);
+    expect(bob.status).toBe(200);
+    expect(bob.text('nav')).not.toContain('Hi ');
+    await ada.get(stack.appOrigin);
+    expect(ada.text('nav')).toContain('Hi Moved');
+  });
+
   it('writes atomically on the version read, across connections: claims, tombstones, sessions from before versions', async () => {
     const lifetimes = { tombstoneMs: 5_000, personMs: 60_000 };
     const sealer = new Sealer([SECRET]);
