@@ -68,6 +68,9 @@ export function authorizationSecrets(): { state: string; nonce: string; verifier
   return { state, nonce, verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 
+/** MSAL's own log lines may name accounts: warnings only, without PII, and written nowhere. */
+export const MSAL_LOGGING = { logLevel: LogLevel.Warning, piiLoggingEnabled: false, loggerCallback: () => {} };
+
 /** `now`: the clock that dates transactions (the bridge's, so that expiry is measured on one clock).
  *  `tokens`: where MSAL's token caches are kept (Redis when instances share sessions). */
 export function createIdentity(
@@ -99,8 +102,7 @@ export function createIdentity(
       },
       system: {
         networkClient: network,
-        // MSAL's own log lines may name accounts: keep only warnings without PII.
-        loggerOptions: { logLevel: LogLevel.Warning, piiLoggingEnabled: false, loggerCallback: () => {} },
+        loggerOptions: MSAL_LOGGING,
       },
     };
     // For authorization URLs only: it never touches a token cache.
