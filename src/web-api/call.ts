@@ -42,17 +42,14 @@ export function createWebApi({ uri, timeoutMs, accessToken }: WebApiOptions): (u
       // The API may know of a revocation MSAL's cache cannot: one retry with a fresh token.
       await response.body?.cancel();
       response = await send(await accessToken(user.accountId, { forceRefresh: true }), deadline);
-      if (response.status === 401) {
-        await response.body?.cancel();
-        throw new SignInRequired(`GET ${path}: HTTP 401 with a fresh token`);
-      }
-    }
-    if (response.status === 403) {
-      await response.body?.cancel();
-      throw problem(403, 'The web API refused', 'The API does not allow this for your account (it answered 403 Forbidden). Nothing has changed.', `GET ${path}: HTTP 403`);
     }
     if (!response.ok) {
+      // Only the status matters; the body is let go.
       await response.body?.cancel();
+      if (response.status === 401) throw new SignInRequired(`GET ${path}: HTTP 401 with a fresh token`);
+      if (response.status === 403) {
+        throw problem(403, 'The web API refused', 'The API does not allow this for your account (it answered 403 Forbidden). Nothing has changed.', `GET ${path}: HTTP 403`);
+      }
       throw problem(502, 'The web API failed', `The API answered with an error (HTTP ${response.status}). You are still signed in; please try again later.`, `GET ${path}: HTTP ${response.status}`);
     }
     let text: string;

@@ -4,10 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import {
-  apiTokens, appBrowser, authorizeUrl, beginAuthorization, callback, CLIENT, codeGrant, demoCode, redeem, signIn, start, tokenRequest,
+  apiTokens, appBrowser, B2C_ERROR_LINES, authorizeUrl, beginAuthorization, callback, CLIENT, codeGrant, demoCode, redeem, signIn, start, tokenRequest,
 } from './fixtures.ts';
-
-const B2C_ERROR_LINES = /\r\nCorrelation ID: [0-9a-f-]{36}\r\nTimestamp: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/;
 
 describe('access tokens for the registered web API', () => {
   let emulator: Emulator;

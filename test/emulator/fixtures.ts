@@ -18,6 +18,9 @@ export const CLIENT: EmulatorClient = {
 
 export const SCOPES = ['openid', 'profile', 'offline_access'];
 
+/** What B2C appends to every error description. */
+export const B2C_ERROR_LINES = /\r\nCorrelation ID: [0-9a-f-]{36}\r\nTimestamp: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/;
+
 export function start(options: Partial<EmulatorOptions> = {}): Promise<Emulator> {
   return startEmulator({ port: 0, clients: [CLIENT], ...options });
 }

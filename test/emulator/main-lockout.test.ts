@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { Browser } from '../support/browser.ts';
-import { runScript } from '../support/script.ts';
+import { expectRefusedNaming, printed, runScript } from '../support/script.ts';
 
 const APP = { APP_CLIENT_ID: 'lockout-app', APP_REDIRECT_URI: 'http://localhost:3998/redirect' };
 const run = (env: Record<string, string>) => runScript('src/emulator/main.ts', { EMULATOR_PORT: '0', EMULATOR_HOST: '127.0.0.1', ...APP, ...env });
@@ -10,10 +10,7 @@ const run = (env: Record<string, string>) => runScript('src/emulator/main.ts', {
 describe('src/emulator/main.ts lockout settings', () => {
   it('locks by EMULATOR_LOCKOUT_THRESHOLD and says so with EMULATOR_LOCKOUT_SECONDS', async () => {
     const { child, out, exited } = run({ EMULATOR_LOCKOUT_THRESHOLD: '2', EMULATOR_LOCKOUT_SECONDS: ' 120 ' });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', () => { if (out.stdout.includes('demo user')) resolve(); });
-      void exited.then(() => reject(new Error(`exited early: ${out.stderr}`)));
-    });
+    await printed({ child, out, exited }, 'demo user');
     expect(out.stdout).toContain('smart lockout:    after 2 wrong passwords in a row, 120 s at first');
 
     const origin = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.stdout)![1]!;
@@ -49,11 +46,6 @@ describe('src/emulator/main.ts lockout settings', () => {
     ['EMULATOR_LOCKOUT_SECONDS', '-5'],
     ['EMULATOR_LOCKOUT_SECONDS', '18001'],
   ])('%s=%j is one line on stderr naming the variable, and exit 1', async (name, value) => {
-    const { out, exited } = run({ [name]: value });
-    const [code] = await exited;
-    expect(code).toBe(1);
-    expect(out.stdout).toBe('');
-    expect(out.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(out.stderr).toMatch(new RegExp(`^${name} `));
+    await expectRefusedNaming(run({ [name]: value }), name);
   });
 });

@@ -1,6 +1,6 @@
 // `npm run emulator`: the web API and token lifetimes from the environment.
 import { describe, expect, it } from 'vitest';
-import { runScript } from '../support/script.ts';
+import { expectRefusedNaming, printed, runScript } from '../support/script.ts';
 
 const run = (env: Record<string, string>) => runScript('src/emulator/main.ts', { EMULATOR_PORT: '0', EMULATOR_HOST: '127.0.0.1', ...env });
 
@@ -10,10 +10,7 @@ describe('src/emulator/main.ts settings', () => {
       EMULATOR_API_CLIENT_ID: 'notes-api-id', EMULATOR_API_NAME: 'notes', EMULATOR_API_SCOPES: ' notes.read  notes.write ',
       EMULATOR_ACCESS_TOKEN_LIFETIME: '600', EMULATOR_REFRESH_TOKEN_LIFETIME: '86400',
     });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', () => { if (out.stdout.includes('demo user')) resolve(); });
-      void exited.then(() => reject(new Error(`exited early: ${out.stderr}`)));
-    });
+    await printed({ child, out, exited }, 'demo user');
     expect(out.stdout).toContain('client id notes-api-id');
     expect(out.stdout).toContain('https://emulator.onmicrosoft.com/notes/notes.read https://emulator.onmicrosoft.com/notes/notes.write');
     expect(out.stdout).toMatch(/access\/ID 600 s, refresh 86400 s/);
@@ -32,11 +29,6 @@ describe('src/emulator/main.ts settings', () => {
     ['EMULATOR_REFRESH_TOKEN_LIFETIME', '0'],
     ['EMULATOR_REFRESH_TOKEN_LIFETIME', String(91 * 86400)],
   ])('%s=%j is one line on stderr naming the variable, and exit 1', async (name, value) => {
-    const { out, exited } = run({ [name]: value });
-    const [code] = await exited;
-    expect(code).toBe(1);
-    expect(out.stdout).toBe('');
-    expect(out.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(out.stderr).toMatch(new RegExp(`^${name} `));
+    await expectRefusedNaming(run({ [name]: value }), name);
   });
 });

@@ -1,6 +1,6 @@
 // `npm run sample-api`: the sample API alone, configured from the environment.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runScript } from '../support/script.ts';
+import { expectRefusedNaming, printed, runScript } from '../support/script.ts';
 
 import { startEmulator, type Emulator } from '../../src/emulator/index.ts';
 import { apiTokens, CLIENT } from '../emulator/fixtures.ts';
@@ -20,10 +20,7 @@ describe('src/sample-api/main.ts', () => {
       SAMPLE_API_CLIENT_ID: emulator.api.clientId,
       SAMPLE_API_SCOPE: 'tasks.read',
     });
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', () => { if (out.stdout.includes('/public')) resolve(); });
-      void exited.then(() => reject(new Error(`exited early: ${out.stderr}`)));
-    });
+    await printed({ child, out, exited }, '/public');
     const origin = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out.stdout)?.[1];
     expect(origin).toBeDefined();
     expect(out.stdout).toContain(`audience ${emulator.api.clientId}, scope tasks.read, user flows B2C_1_susi, B2C_1_edit_profile, B2C_1_reset_password`);
@@ -51,11 +48,6 @@ describe('src/sample-api/main.ts', () => {
     ['EDIT_PROFILE_POLICY_AUTHORITY', 'https://contoso.b2clogin.com'],
     ['RESET_PASSWORD_POLICY_AUTHORITY', 'ftp://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_reset'],
   ])('%s=%j is one line on stderr naming the variable, and exit 1', async (name, value) => {
-    const { out, exited } = run({ [name]: value });
-    const [code] = await exited;
-    expect(code).toBe(1);
-    expect(out.stdout).toBe('');
-    expect(out.stderr.trimEnd().split('\n')).toHaveLength(1);
-    expect(out.stderr).toMatch(new RegExp(`^${name} `));
+    await expectRefusedNaming(run({ [name]: value }), name);
   });
 });

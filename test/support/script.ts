@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -12,4 +13,24 @@ export function runScript(script: string, env: Record<string, string>) {
   child.stdout.on('data', (chunk: Buffer) => { out.stdout += chunk.toString(); });
   child.stderr.on('data', (chunk: Buffer) => { out.stderr += chunk.toString(); });
   return { child, out, exited: once(child, 'exit') as Promise<[number | null, string | null]> };
+}
+
+/** Resolves once the script has printed `text`; rejects if it exits first. */
+export function printed({ child, out, exited }: ReturnType<typeof runScript>, text: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', () => {
+      if (out.stdout.includes(text)) resolve();
+    });
+    void exited.then(() => reject(new Error(`exited early: ${out.stderr}`)));
+  });
+}
+
+/** The script refused its configuration as start-up should: exit 1, nothing on stdout, one line on
+ *  stderr, starting with the variable's name. */
+export async function expectRefusedNaming(script: ReturnType<typeof runScript>, name: string): Promise<void> {
+  const [code] = await script.exited;
+  expect(code).toBe(1);
+  expect(script.out.stdout).toBe('');
+  expect(script.out.stderr.trimEnd().split('\n')).toHaveLength(1);
+  expect(script.out.stderr).toMatch(new RegExp(`^${name} `));
 }
