@@ -11,6 +11,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import { isPublicHttps, publicHttps } from './http/public-origin.ts';
 import { createPages, views } from './http/pages.ts';
 import { createDispatch } from './http/session-machine.ts';
+import { PendingCookie } from './http/pending-cookie.ts';
 import { endSession } from './http/session-writes.ts';
 import { showProblem } from './http/problem-link.ts';
 import { serveAssets } from './http/static.ts';
@@ -29,6 +30,7 @@ export interface AppDeps {
 }
 
 const SESSION_COOKIE = 'b2c.sid';
+const PENDING_COOKIE = 'b2c.pending';
 const MAX_URL_BYTES = 8 * 1024;
 
 export function createApp(config: Config, deps: AppDeps = {}) {
@@ -44,6 +46,9 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   const pages = createPages({ apiConfigured: config.webApi !== null });
   // Behind a TLS proxy: the configured public origin decides Secure, __Host- and HSTS (public-origin.ts).
   const https = isPublicHttps(config.redirectUri);
+
+  // A visitor's session until sign-in completes, sealed under the session secrets, in its browser.
+  const pending = new PendingCookie(https ? `__Host-${PENDING_COOKIE}` : PENDING_COOKIE, [config.sessionSecret, ...config.previousSessionSecrets], config.sessionIdleMs, now, https);
 
   // Every answer carries the security headers, the probes' included.
   app.use(securityHeaders({ https }));
@@ -76,6 +81,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
       log.error({ msg: 'request failed', path: ctx.path, error: (error as Error).name, detail: (error as Error).message });
       try {
         await endSession(ctx, sessionCookie);
+        pending.clear(ctx);
         await pages.problem(ctx, { status: 500, title: 'Something went wrong', detail: 'Your session was reset. Please start again.' });
       } catch {
         ctx.status = 500;
@@ -128,6 +134,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     sessionAbsoluteMs: config.sessionAbsoluteMs,
     sessionIdleMs: config.sessionIdleMs,
     sessionCookie,
+    pending,
     logoutEndpoint: config.logoutEndpoint,
     settleTimeoutMs: config.idpTimeoutMs,
     log,

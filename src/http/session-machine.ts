@@ -8,13 +8,14 @@ import type { Snapshot, StateValue } from 'xstate';
 import { sessionMachine } from '../../machines/session.ts';
 import type { ApiAnswer, CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
 import type { Identity } from '../identity/index.ts';
-import { RENEWED_AT, SESSION_ENDED, StaleSession, type SessionStore } from '../session/store.ts';
+import { StaleSession, type SessionStore } from '../session/store.ts';
 import { rememberEvent } from '../flow/view.ts';
 import type { Logger } from '../log.ts';
 import { createStepper, settledEvent, unchanged, type SessionSnapshot } from './machine-step.ts';
 import type { Pages } from './pages.ts';
 import { within } from '../within.ts';
-import { claimSession, endSession, releaseClaim, writeSession } from './session-writes.ts';
+import type { PendingCookie } from './pending-cookie.ts';
+import { createKeeping, savedUser, type Loaded } from './session-keeping.ts';
 import { seeProblem } from './problem-link.ts';
 import { redirect } from './redirect.ts';
 
@@ -43,6 +44,8 @@ export interface DispatchOptions {
   /** The idle timeout: how long the store keeps a session after it was last written. */
   sessionIdleMs: number;
   sessionCookie: string;
+  /** Where a visitor's session is kept until sign-in completes. */
+  pending: PendingCookie;
   logoutEndpoint: string;
   /** Longest wait for the machine to settle; a safety net above the identity provider timeout. */
   settleTimeoutMs: number;
@@ -64,7 +67,8 @@ const tookTooLong: Problem = {
 /** Where a request's events left the machine, and what to keep of it; or no answer in time. */
 type Settled = { snapshot: SessionSnapshot; persisted: Snapshot<unknown> | undefined } | 'timedOut';
 
-export function createDispatch({ identity, store, recordEvents, callApi, now, sessionAbsoluteMs, sessionIdleMs, sessionCookie, logoutEndpoint, settleTimeoutMs, log, pages }: DispatchOptions): Dispatch {
+export function createDispatch({ identity, store, recordEvents, callApi, now, sessionAbsoluteMs, sessionIdleMs, sessionCookie, pending, logoutEndpoint, settleTimeoutMs, log, pages }: DispatchOptions): Dispatch {
+  const keeping = createKeeping({ store, pending, identity, log, now, sessionAbsoluteMs, sessionIdleMs, sessionCookie });
   // The machine's two invoked promises, run by the bridge (see run()).
   const invoked = {
     authorize: (input: { flow: Flow }) => logged('authorize', identity.authorize(input.flow)),
@@ -112,26 +116,6 @@ export function createDispatch({ identity, store, recordEvents, callApi, now, se
     });
   }
 
-  /** A browser whose session is over though it did not end it: its cookie came back, its session
-   *  did not (idle, the store let it go), is too old (absolute), or began before the person's
-   *  sessions were ended elsewhere (a sign-out, a password reset). What it held is forgotten. A
-   *  session ended on purpose a moment ago (a tombstone) is not "expired": its id is just gone. */
-  async function expire(ctx: Context): Promise<'idle' | 'absolute' | 'endedElsewhere' | false> {
-    if (!ctx.cookies.get(sessionCookie) || ctx.state[SESSION_ENDED]) return false;
-    const startedAt = ctx.session?.startedAt as number | undefined;
-    const user = savedUser(ctx);
-    let why: 'idle' | 'absolute' | 'endedElsewhere' | false = startedAt === undefined ? 'idle' : now() - startedAt > sessionAbsoluteMs ? 'absolute' : false;
-    if (!why && user) {
-      const after = await store.sessionsValidAfter(user.accountId);
-      if (after !== undefined && ((ctx.session!.authAt as number | undefined) ?? startedAt!) < after) why = 'endedElsewhere';
-    }
-    if (!why) return false;
-    // The person's tokens go with a timed-out session; one ended elsewhere has a successor using them.
-    if (user && why !== 'endedElsewhere') await identity.forget(user.accountId).catch(() => false);
-    log.info({ msg: 'session expired', why });
-    return why;
-  }
-
   /** A problem page; for a callback, a redirect to it (./problem-link.ts), so that its code leaves
    *  the address bar and the history. */
   function refuse(ctx: Context, event: SessionEvent, problem: Problem, user: User | null | undefined): Promise<void> | void {
@@ -146,15 +130,8 @@ export function createDispatch({ identity, store, recordEvents, callApi, now, se
     // Signed in by this request, whose session was ended meanwhile: its tokens are not kept either.
     if (reply.renewSession && signedIn) await identity.forget(signedIn.accountId).catch(() => false);
     if (event.type === 'CALLBACK') return redirect(ctx, '/');
-    const key = ctx.session?.externalKey;
-    const current = key ? ((await store.get(key, 0, { rolling: false, ctx })) as { machine?: { context?: SessionContext } } | undefined) : undefined;
-    return pages.home(ctx, current?.machine?.context?.user ?? null, null);
+    return pages.home(ctx, await keeping.current(ctx), null);
   }
-
-  // A session is written when it changes, and to renew its idle timeout at most this often: a page
-  // view then costs no store write (nor Set-Cookie) most of the time, and a session ends between
-  // idle − renewEvery and idle after its last request (29 to 30 minutes by default).
-  const renewEvery = Math.min(60_000, Math.floor(sessionIdleMs / 30));
 
   const stepper = createStepper(machine, new Set(Object.keys(invoked)));
 
@@ -172,10 +149,13 @@ export function createDispatch({ identity, store, recordEvents, callApi, now, se
 
   /** The events without an actor: the machine's actions run here, through the same
    *  implementations an actor would call, and its invoked promises too, within the settle timeout. */
-  async function run(ctx: Context, start: SessionSnapshot, saved: Snapshot<unknown> | undefined, events: SessionEvent[], reply: Reply, from: string): Promise<Settled> {
+  async function run(ctx: Context, start: SessionSnapshot, loaded: Loaded, events: SessionEvent[], reply: Reply, from: string): Promise<Settled> {
+    const { saved } = loaded;
     const first = stepper.step(start, events);
     if (!first) throw new Error(`the session machine needs an actor for ${events.map((e) => e.type).join(', ')} from ${from}`);
     let next = first;
+    // What this request spent of the session's open transaction, to give back if it fails.
+    let spent: { state: string | undefined } | undefined;
     const deadline = performance.now() + settleTimeoutMs;
     for (;;) {
       replying = reply;
@@ -185,17 +165,25 @@ export function createDispatch({ identity, store, recordEvents, callApi, now, se
         replying = {};
       }
       if (!next.invoke) break;
-      // Spending the session's open transaction (a callback's code, a flow abandoned): claimed
-      // first, so that of two requests doing it at once only one goes on (StaleSession).
-      if (next === first && saved && start.context.transaction) await claimSession(ctx, store);
       const { src, input } = next.invoke;
+      // Spending the session's open transaction (a callback's code, a flow abandoned): only one
+      // request may (./session-keeping.ts).
+      if (next === first && saved && start.context.transaction) spent = { state: await keeping.spend(ctx, loaded, start.context.transaction, src === 'redeem') };
       const work = invoked[src as keyof typeof invoked] as (input: unknown) => Promise<unknown>;
       // Whole milliseconds, the full timeout the first time: Node keeps one timer list per duration.
       const left = next === first ? settleTimeoutMs : Math.max(1, Math.ceil(deadline - performance.now()));
       const outcome = await within(left, work(input));
       if (!outcome) {
         log.warn({ msg: 'machine did not settle', event: events.at(-1)!.type, from });
+        // Let go, so that the next request may spend the transaction (a claimed session is
+        // written back as it was).
+        if (spent) await keeping.unspend(ctx, spent.state).catch(() => {});
         return 'timedOut';
+      }
+      // A visitor's spent mark stays only for a completed sign-in; a claimed session is written next.
+      if (spent?.state !== undefined && 'error' in outcome) {
+        await keeping.unspend(ctx, spent.state);
+        spent = undefined;
       }
       const after = stepper.step(next.snapshot, [settledEvent(next.invoke, outcome)]);
       if (!after) throw new Error(`the session machine needs an actor after ${src}`);
@@ -209,25 +197,16 @@ export function createDispatch({ identity, store, recordEvents, callApi, now, se
   }
 
   return async function dispatch(ctx, requested) {
-    const expired = await expire(ctx);
-    // What a timed-out session held is gone: the request goes on from a clean one (under a new id
-    // once it is written), and the old one is ended either way.
-    const over = expired ? ctx.session : null;
-    if (expired) ctx.session = null;
-    const { start, saved } = restore(expired ? undefined : (ctx.session?.machine as Snapshot<unknown> | undefined));
+    const loaded = await keeping.load(ctx);
+    const { start } = restore(loaded.saved);
     const from = stateName(start.value);
     const event: SessionEvent = requested.type === 'CALLBACK' ? { ...requested, at: now() } : requested;
-    const events: SessionEvent[] = expired ? [{ type: 'EXPIRE' }, event] : [event];
+    const events: SessionEvent[] = loaded.expired ? [{ type: 'EXPIRE' }, event] : [event];
     const reply: Reply = {};
     let signedIn: User | null = null;
     try {
-      const settled = await run(ctx, start, saved, events, reply, from);
-      if (settled === 'timedOut') {
-        // A claim this request holds is let go (the session written back as it was), so that the
-        // next request may spend the transaction.
-        await releaseClaim(ctx).catch(() => {});
-        return refuse(ctx, event, tookTooLong, savedUser(ctx));
-      }
+      const settled = await run(ctx, start, loaded, events, reply, from);
+      if (settled === 'timedOut') return refuse(ctx, event, tookTooLong, savedUser(ctx));
       const { snapshot, persisted } = settled;
       signedIn = snapshot.context.user;
       ctx.state.transition = { event: event.type, from, to: stateName(snapshot.value) };
@@ -239,8 +218,7 @@ export function createDispatch({ identity, store, recordEvents, callApi, now, se
           // The person's other sessions end at their next request too.
           await store.endSessionsBefore(account, now());
         }
-        if (over) await over.manuallyCommit();
-        else await endSession(ctx, sessionCookie);
+        await keeping.end(ctx, loaded);
         return redirect(ctx, logoutEndpoint);
       }
 
@@ -254,33 +232,13 @@ export function createDispatch({ identity, store, recordEvents, callApi, now, se
         if (page.view === 'api') return pages.api(ctx, user, page.answer);
         return pages.home(ctx, user, notice);
       };
-      if (persisted === undefined) {
-        // Nothing worth keeping: no store entry and no cookie for a visitor who only looks. (A
-        // cookie naming an ended session is left alone: clearing it by name could clear the one
-        // that replaced it, sent to the same browser by the request that ended it.)
-        if (over) await over.manuallyCommit(); // ctx.session is null: removed, cookie cleared
-        else if (ctx.session?.machine) await endSession(ctx, sessionCookie, store);
-      } else {
-        if (!ctx.session) ctx.session = {};
-        ctx.session.startedAt ??= now();
-        ctx.session.machine = persisted;
-        // Another instance's clock may be ahead: a date in the future renews too.
-        const at = now();
-        const renewed = ctx.session[RENEWED_AT] as number | undefined;
-        if (renewed === undefined || Math.abs(at - renewed) >= renewEvery) ctx.session[RENEWED_AT] = at;
-        if (recordEvents) ctx.session.recent = rememberEvent(ctx.session.recent, ctx.state.transition);
-        if (reply.renewSession) {
-          ctx.session.authAt = at;
-          // A new password: every other session of the person ends at its next request.
-          if (reply.renewSession.endOtherSessions && signedIn) await store.endSessionsBefore(signedIn.accountId, at);
-        }
-        try {
-          await writeSession(ctx, store, reply.renewSession ? 'signedIn' : expired ? 'timedOut' : false);
-        } catch (error) {
-          if (error instanceof StaleSession && persisted === saved) return answer();
-          throw error;
-        }
+      const recent = recordEvents ? rememberEvent(loaded.recent, ctx.state.transition) : undefined;
+      try {
+        await keeping.keep(ctx, loaded, persisted, signedIn, reply.renewSession, recent);
+      } catch (error) {
+        if (!(error instanceof StaleSession) || persisted !== loaded.saved || persisted === undefined) throw error;
       }
+      ctx.state.sessionRef = keeping.ref(ctx, loaded);
       return answer();
     } catch (error) {
       if (!(error instanceof StaleSession)) throw error;
@@ -288,9 +246,6 @@ export function createDispatch({ identity, store, recordEvents, callApi, now, se
     }
   };
 }
-
-/** Who the session, as stored, says is signed in (it is not restored when it does not fit). */
-const savedUser = (ctx: Context): User | null | undefined => (ctx.session?.machine as { context?: SessionContext } | undefined)?.context?.user;
 
 /** 'userFlow.authorizing.awaitingCallback', for logs. */
 const stateName = (value: StateValue): string =>

@@ -18,7 +18,8 @@ export async function writeSession(ctx: Context, store: SessionStore, renew: 'si
   // Another request is completing this session (it claimed it): this one only looks, and writes
   // nothing that would make that request's write stale (a renewal of the idle time, say).
   if (session.pending && !session._claimed) return;
-  if (!renew) return session.manuallyCommit();
+  // A new session (a visitor signing in) has a fresh id already: nothing of it was stored to end.
+  if (!renew || session.isNew) return session.manuallyCommit();
   if (renew === 'signedIn' && !session.isNew && session.externalKey) await store.retire(session.externalKey, versionOf(session));
   // koa-session ends the old id again (a tombstone already), then writes the new one: version 0.
   session.version = 0;

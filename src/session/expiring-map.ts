@@ -34,6 +34,12 @@ export class ExpiringMap<V> {
     this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
   }
 
+  /** A new value for a live entry, its expiry unchanged; nothing when there is none. */
+  replace(key: string, value: V): void {
+    const entry = this.entries.get(key);
+    if (entry && entry.expiresAt > this.now()) entry.value = value;
+  }
+
   delete(key: string): boolean {
     return this.entries.delete(key);
   }

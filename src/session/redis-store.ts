@@ -13,6 +13,7 @@ import { hashedKey, type RedisConnection } from './redis.ts';
 
 const PREFIX = 'b2c:session:';
 const PERSON_PREFIX = 'b2c:person:';
+const SPENT_PREFIX = 'b2c:spent:';
 const ENDED = 'ended';
 
 // The stored version (0 when none or from before versions, -1 when ended), as the scripts read it.
@@ -97,6 +98,27 @@ export class RedisStore implements SessionStore {
     const key = hashedKey(PERSON_PREFIX, accountId);
     const at = await this.redis.run((client) => client.get(key));
     return at === null ? undefined : Number(at);
+  }
+
+  async spendTransaction(state: string, until: number): Promise<boolean> {
+    const key = hashedKey(SPENT_PREFIX, state);
+    const ttl = Math.max(1, Math.round(until - Date.now()));
+    return (await this.redis.run((client) => client.set(key, 'spent', 'PX', ttl, 'NX'))) === 'OK';
+  }
+
+  async endTransaction(state: string): Promise<void> {
+    const key = hashedKey(SPENT_PREFIX, state);
+    await this.redis.run((client) => client.set(key, 'ended', 'KEEPTTL', 'XX'));
+  }
+
+  async transactionEnded(state: string): Promise<boolean> {
+    const key = hashedKey(SPENT_PREFIX, state);
+    return (await this.redis.run((client) => client.get(key))) === 'ended';
+  }
+
+  async unspendTransaction(state: string): Promise<void> {
+    const key = hashedKey(SPENT_PREFIX, state);
+    await this.redis.run((client) => client.del(key));
   }
 
   async ping(): Promise<void> {

@@ -46,6 +46,18 @@ export interface SessionStore {
   endSessionsBefore(accountId: string, at: number): Promise<void>;
   /** When the person's sessions were last ended that way, if they were. */
   sessionsValidAfter(accountId: string): Promise<number | undefined>;
+  /** Marks a sign-in's transaction (by its state) as being redeemed, until `until` (epoch ms): false
+   *  when it already is, or was (a replayed callback, or a second delivery of one). Its transaction
+   *  travels in the browser's pending cookie (src/http/pending-cookie.ts); this is what makes it
+   *  single-use. */
+  spendTransaction(state: string, until: number): Promise<boolean>;
+  /** Forgets a mark whose redemption failed, so that only completed sign-ins leave one. */
+  unspendTransaction(state: string): Promise<void>;
+  /** A sign-out while the transaction is being redeemed: its mark, if there is one, says so (none is
+   *  made: anonymous sign-outs leave nothing). */
+  endTransaction(state: string): Promise<void>;
+  /** Whether a sign-out ended the transaction since it was spent (its sign-in must not be kept). */
+  transactionEnded(state: string): Promise<boolean>;
   /** Resolves when the store can be used (readiness). */
   ping(): Promise<void>;
   /** Stop background work (timers, connections). */
@@ -74,6 +86,7 @@ type Kept = { version: number; session: string | object; pendingUntil?: number }
 export class MemoryStore implements SessionStore {
   private readonly entries: ExpiringMap<Kept>;
   private readonly people: ExpiringMap<number>;
+  private readonly spent: ExpiringMap<'spent' | 'ended'>;
 
   constructor(
     private readonly now: () => number = Date.now,
@@ -81,6 +94,7 @@ export class MemoryStore implements SessionStore {
   ) {
     this.entries = new ExpiringMap(now);
     this.people = new ExpiringMap(now);
+    this.spent = new ExpiringMap(now);
   }
 
   get size(): number {
@@ -135,11 +149,30 @@ export class MemoryStore implements SessionStore {
     return this.people.get(accountId);
   }
 
+  async spendTransaction(state: string, until: number): Promise<boolean> {
+    if (this.spent.get(state)) return false;
+    this.spent.set(state, 'spent', Math.max(1, until - this.now()));
+    return true;
+  }
+
+  async unspendTransaction(state: string): Promise<void> {
+    this.spent.delete(state);
+  }
+
+  async endTransaction(state: string): Promise<void> {
+    this.spent.replace(state, 'ended');
+  }
+
+  async transactionEnded(state: string): Promise<boolean> {
+    return this.spent.get(state) === 'ended';
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
     this.entries.close();
     this.people.close();
+    this.spent.close();
   }
 
   /** The stored version, which must be `expected` (0: none stored); else StaleSession. */

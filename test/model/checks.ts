@@ -28,7 +28,7 @@ export function expectNav(person: Person, signedInAs: string | null): void {
 export async function expectOutcome(stack: ModelStack, person: Person, outcome: Outcome, before: string | undefined): Promise<void> {
   const { browser } = person;
   const { view, world } = outcome;
-  const kept = (await stack.stored(stack.sessionId(browser)))?.machine;
+  const kept = (await stack.kept(browser))?.machine;
 
   switch (view.at) {
     case 'home':
@@ -80,10 +80,12 @@ export async function expectOutcome(stack: ModelStack, person: Person, outcome: 
   const logout = `${stack.emulator.authority(stack.emulator.flows.signUpSignIn)}/oauth2/v2.0/logout?`;
   expect(browser.page.redirects.some((url) => url.startsWith(logout)), 'through B2C logout').toBe(outcome.ended);
 
-  // What the app keeps: the machine's state, as predicted, and nothing for a visitor who only looks.
+  // What the app keeps: the machine's state, as predicted, and nothing for a visitor who only looks;
+  // a visitor's in its pending cookie, never in the store (anonymous traffic holds no server state).
   const id = stack.sessionId(browser);
   if (pristine(world.session)) {
     expect(id, 'no session cookie when nothing is worth keeping').toBeUndefined();
+    expect(stack.pending(browser), 'no pending cookie when nothing is worth keeping').toBeUndefined();
   } else {
     expect(kept, 'the app keeps this session').toBeDefined();
     expect(kept!.value).toEqual(world.session.value);
@@ -92,7 +94,9 @@ export async function expectOutcome(stack: ModelStack, person: Person, outcome: 
     expect(resume ?? null).toBe(world.session.context.resume ?? null);
     expect(transaction?.flow ?? null).toBe(world.session.context.transaction?.flow ?? null);
     expect(user?.givenName ?? null).toBe(world.session.context.user ? person.account.givenName : null);
-    const cookie = browser.jar.all().find((c) => c.name === 'b2c.sid')!;
+    const visitor = world.session.context.user === null;
+    expect(id === undefined, visitor ? 'a visitor has no server session' : 'a signed-in person has a server session').toBe(visitor);
+    const cookie = browser.jar.all().find((c) => c.name === (visitor ? 'b2c.pending' : 'b2c.sid'))!;
     expect([cookie.httpOnly, cookie.sameSite]).toEqual([true, 'lax']);
   }
   // A session id lives until sign-in replaces it (no fixation) or sign-out ends it; then it is gone.
@@ -105,6 +109,6 @@ export async function expectOutcome(stack: ModelStack, person: Person, outcome: 
 export async function expectPageAgreesWithSession(stack: ModelStack, person: Person): Promise<void> {
   const { url } = person.browser;
   if (!url.startsWith(`${stack.appOrigin}/`) && !url.startsWith(`${stack.noApiOrigin}/`)) return;
-  const user = (await stack.stored(stack.sessionId(person.browser)))?.machine?.context.user ?? null;
+  const user = (await stack.kept(person.browser))?.machine?.context.user ?? null;
   expectNav(person, user?.givenName ?? null);
 }

@@ -65,7 +65,8 @@ describe('the checks tell the app’s machine from a slightly different one', ()
       const invoke = states.redeeming!.invoke as { onDone: { actions: unknown[] }[] };
       const onDone = invoke.onDone.map((branch) => ({ ...branch, actions: branch.actions.filter((a) => (a as { type?: string }).type !== 'renewSession') }));
       return { ...states, redeeming: { ...states.redeeming, invoke: { ...invoke, onDone } } };
-    }), signIn],
+      // A visitor has no session id to keep (its session is in its pending cookie): a signed-in one has.
+    }), [...signIn, { type: 'EDIT_PROFILE' }, { type: 'CALLBACK_CODE' }]],
     ['a replayed callback signs out', withEvent('signedIn', 'CALLBACK', { target: 'signedOut' }), [...signIn, { type: 'CALLBACK_FORGED' }]],
     ['home while signed in forgets the notice first', withEvent('signedIn', 'SHOW', { actions: ['clearNotice', { type: 'render', params: { page: 'home' } }] }),
       [...signIn, { type: 'EDIT_PROFILE' }, { type: 'CALLBACK_CANCEL' }]],

@@ -65,7 +65,7 @@ class Turn implements fc.AsyncCommand<Model, Real> {
     }
     // Nobody else's session moved.
     for (const [i, other] of people.entries()) {
-      const kept = (await stack.stored(stack.sessionId(other.browser)))?.machine;
+      const kept = (await stack.kept(other.browser))?.machine;
       expect(kept?.value ?? 'signedOut', `${NAMES[i]}'s state`).toEqual(model.worlds[i]!.session.value);
     }
   }

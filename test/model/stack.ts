@@ -9,6 +9,7 @@ import { createApp, type AppDeps } from '../../src/app.ts';
 import type { Config } from '../../src/config.ts';
 import { createIdentity, type Identity } from '../../src/identity/index.ts';
 import { createLogger } from '../../src/log.ts';
+import { PendingCookie } from '../../src/http/pending-cookie.ts';
 import { MemoryStore } from '../../src/session/store.ts';
 import type { Browser } from '../support/browser.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -25,6 +26,10 @@ export interface ModelStack extends Stack {
   sessionId(browser: Browser): string | undefined;
   /** What the app keeps for that session id. */
   stored(sessionId: string | undefined): Promise<{ machine?: Persisted } | undefined>;
+  /** The browser's pending cookie (a visitor's session before sign-in completes), opened as the app opens it. */
+  pending(browser: Browser): { machine: Persisted } | undefined;
+  /** What the app keeps for this browser, wherever it is kept: the store, or the pending cookie. */
+  kept(browser: Browser): Promise<{ machine?: Persisted } | undefined>;
 }
 
 /** An identity provider that hangs up on every connection (a released port could be taken by another test's server). */
@@ -80,6 +85,14 @@ export async function startModelStack(env: Record<string, string> = {}): Promise
   const noApiServer = createHttpServer(noApi.app.callback());
   await new Promise<void>((resolve) => noApiServer.listen(0, 'localhost', resolve));
   const closeStack = stack.close;
+  const sessionIdOf = (browser: Browser) => browser.jar.matching(new URL(stack.appOrigin)).find((c) => c.name === 'b2c.sid')?.value;
+  const stored = async (id: string | undefined) => (id ? ((await store.get(id)) as { machine?: Persisted } | undefined) : undefined);
+  const opener = new PendingCookie('b2c.pending', [stack.config.sessionSecret], stack.config.sessionIdleMs, now, false);
+  const pending = (browser: Browser) => {
+    const sealed = browser.jar.matching(new URL(stack.appOrigin)).find((c) => c.name === 'b2c.pending')?.value;
+    const opened = sealed ? opener.open(sealed) : undefined;
+    return opened && !opened.expired ? (opened as unknown as { machine: Persisted }) : undefined;
+  };
   return Object.assign(stack, {
     noApiOrigin: `http://localhost:${(noApiServer.address() as AddressInfo).port}`,
     close: async () => {
@@ -96,8 +109,10 @@ export async function startModelStack(env: Record<string, string> = {}): Promise
         skipped = 0;
       }
     },
-    sessionId: (browser: Browser) => browser.jar.matching(new URL(stack.appOrigin)).find((c) => c.name === 'b2c.sid')?.value,
-    stored: async (id: string | undefined) => (id ? ((await store.get(id)) as { machine?: Persisted } | undefined) : undefined),
+    sessionId: sessionIdOf,
+    stored,
+    pending,
+    kept: async (browser: Browser) => (await stored(sessionIdOf(browser))) ?? pending(browser),
   });
 }
 
