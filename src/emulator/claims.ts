@@ -6,6 +6,13 @@ export const ID_TOKEN_CLAIMS = [
   'sub', 'nbf', 'ver', 'oid', 'tfp', 'emails', 'given_name', 'family_name', 'name', 'newUser',
 ] as const;
 
+/** The discovery document's claims_supported, in B2C's shape: the user flow's application claims,
+ *  then the protocol's (B2C lists neither `nbf` nor `ver`, though its tokens carry them). */
+export const CLAIMS_SUPPORTED = [
+  'oid', 'sub', 'newUser', 'name', 'given_name', 'family_name', 'emails', 'tfp',
+  'iss', 'iat', 'exp', 'aud', 'nonce', 'auth_time',
+] as const;
+
 export function b2cClaims(account: Account, flow: string, newUser: boolean): Record<string, unknown> & { sub: string } {
   return {
     sub: account.id,

@@ -1,56 +1,102 @@
-// B2C addresses one tenant through one authority per user flow: `/{tenant}.onmicrosoft.com/{flow}`.
-// This front router mounts the single oidc-provider under every flow's authority, the way koa-mount
+// B2C addresses one tenant through one authority per user flow, and accepts it in several forms:
+//   path   /{tenant}/{flow}/...                  (what MSAL and the tutorial use)
+//   query  /{tenant}/...?p={flow}                (older samples, passport-azure-ad, custom policies)
+//   tfp    /tfp/{tenant}/{flow}/...  and  /tfp/{tenant}/...?p={flow}
+// where {tenant} is `contoso.onmicrosoft.com` or the tenant id, and {flow} is in any letter case.
+// This front router mounts the single oidc-provider under the request's authority the way koa-mount
 // or Express would (req.url stripped, req.originalUrl kept), so every URL the provider builds
-// (metadata endpoints, resume URLs, cookie paths) stays under the authority the request came in on.
+// (metadata endpoints, resume URLs, cookie paths) stays in the form the request came in. A query-form
+// request is mounted as if it had come in on the path form (the provider's resume URL has no room
+// for `p`); discovery.ts writes its metadata back into the query form.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Koa from 'koa';
 
 import { flowKind, type FlowKind, type Tenant } from './options.ts';
 
+export type AuthorityForm = 'path' | 'query' | 'tfp';
+
 export interface AuthorityMatch {
   /** The flow's configured name, whatever the case in the URL. */
   flow: string;
   kind: FlowKind;
-  /** The authority path as requested, e.g. `/contoso.onmicrosoft.com/B2C_1_susi`. */
+  form: AuthorityForm;
+  /** The flow came in `p`, not in the path (query form, or tfp with `p`). */
+  viaQuery: boolean;
+  /** The tenant segment as requested (`contoso.onmicrosoft.com` or the tenant id). */
+  tenantSegment: string;
+  /** The authority path the provider is mounted under, e.g. `/contoso.onmicrosoft.com/B2C_1_susi`. */
   mountPath: string;
   /** What follows it, e.g. `/oauth2/v2.0/token`. */
   rest: string;
 }
 
-export function matchAuthority(tenant: Tenant, path: string): AuthorityMatch | undefined {
-  const match = /^(\/([^/]+)\/([^/]+))(\/.*)?$/.exec(path);
-  if (!match) return undefined;
-  const [, mountPath = '', tenantSegment = '', flowSegment = '', rest = '/'] = match;
-  // B2C accepts the tenant's domain or its id in the path.
-  const segment = tenantSegment.toLowerCase();
-  if (segment !== tenant.domain.toLowerCase() && segment !== tenant.id) return undefined;
-  const kind = flowKind(tenant, flowSegment);
-  if (!kind) return undefined;
-  return { flow: tenant.flows[kind], kind, mountPath, rest };
+/** B2C serves metadata under `/v2.0/`; oidc-provider at the root of its mount. */
+export const METADATA_PATH = '/v2.0/.well-known/openid-configuration';
+
+/** What a query-form URL may name: the endpoints the metadata lists, and the metadata itself. */
+const QUERY_FORM_ROUTES = new Set([
+  METADATA_PATH, '/oauth2/v2.0/authorize', '/oauth2/v2.0/token', '/oauth2/v2.0/logout', '/discovery/v2.0/keys',
+]);
+
+function isTenant(tenant: Tenant, segment: string): boolean {
+  const lower = segment.toLowerCase();
+  return lower === tenant.domain.toLowerCase() || lower === tenant.id;
 }
 
-/** The user flow whose authority a request to the provider came in through. */
-const requestFlows = new WeakMap<IncomingMessage, string>();
-export const flowOfRequest = (req: IncomingMessage): string | undefined => requestFlows.get(req);
+/**
+ * The user flow a request addresses, if any. `query` is the request's query string (with or
+ * without `?`); without it only the path and tfp forms can match.
+ */
+export function matchAuthority(tenant: Tenant, path: string, query = ''): AuthorityMatch | undefined {
+  const tfp = /^\/tfp(?=\/)/i.exec(path)?.[0] ?? '';
+  const match = /^\/([^/]+)(?:\/([^/]+))?(\/.*)?$/.exec(path.slice(tfp.length));
+  if (!match) return undefined;
+  const [, tenantSegment = '', second, tail = ''] = match;
+  if (!isTenant(tenant, tenantSegment)) return undefined;
+  const form: AuthorityForm = tfp ? 'tfp' : 'path';
+
+  // The flow in the path.
+  const pathKind = second === undefined ? undefined : flowKind(tenant, second);
+  if (second !== undefined && pathKind) {
+    return {
+      flow: tenant.flows[pathKind], kind: pathKind, form, viaQuery: false, tenantSegment,
+      mountPath: `${tfp}/${tenantSegment}/${second}`, rest: tail || '/',
+    };
+  }
+
+  // The flow in `p`, on one of the endpoints B2C lists for that form.
+  const rest = second === undefined ? '/' : `/${second}${tail}`;
+  const p = new URLSearchParams(query).get('p');
+  const queryKind = p ? flowKind(tenant, p) : undefined;
+  if (!p || !queryKind || !QUERY_FORM_ROUTES.has(rest)) return undefined;
+  return {
+    flow: tenant.flows[queryKind], kind: queryKind, form: tfp ? 'tfp' : 'query', viaQuery: true, tenantSegment,
+    mountPath: `${tfp}/${tenantSegment}/${p}`, rest,
+  };
+}
+
+/** How a request to the provider came in (for the token endpoint, findAccount and discovery). */
+const requestRoutes = new WeakMap<IncomingMessage, AuthorityMatch>();
+export const flowOfRequest = (req: IncomingMessage): string | undefined => requestRoutes.get(req)?.flow;
+export const routeOfRequest = (req: IncomingMessage) => requestRoutes.get(req);
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-/** B2C serves metadata under `/v2.0/`; oidc-provider at the root of its mount. */
-const METADATA_PATH = '/v2.0/.well-known/openid-configuration';
-
 export function mountProvider(tenant: Tenant, handler: () => RequestHandler): Koa.Middleware {
   return async (ctx, next) => {
-    const found = matchAuthority(tenant, ctx.path);
+    const found = matchAuthority(tenant, ctx.path, ctx.querystring);
     if (!found) {
       await next();
       return;
     }
     const url = new URL(ctx.url, 'http://emulator.invalid');
     url.pathname = found.rest === METADATA_PATH ? '/.well-known/openid-configuration' : found.rest;
+    // B2C's own name for the flow: the provider needs it on the authorization request only.
     if (url.pathname === '/oauth2/v2.0/authorize') url.searchParams.set('p', found.flow);
+    else url.searchParams.delete('p');
     const inner = `${url.pathname}${url.search}`;
 
-    requestFlows.set(ctx.req, found.flow);
+    requestRoutes.set(ctx.req, found);
     // oidc-provider derives its mount path from originalUrl minus url.
     (ctx.req as IncomingMessage & { originalUrl?: string }).originalUrl = `${found.mountPath}${inner}`;
     ctx.req.url = inner;

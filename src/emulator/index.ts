@@ -1,5 +1,6 @@
 // The Azure AD B2C emulator: what the app (and its tests) may use.
 export { startEmulator } from './server.ts';
+export type { CertificatePaths } from './certificates.ts';
 export { DEFAULT_FLOWS, DEMO_USER } from './options.ts';
 export type { DemoUser, Emulator, EmulatorClient, EmulatorOptions, RecordedTokenRequest, UserFlows } from './options.ts';
 export { DEFAULT_API } from './api.ts';

@@ -53,7 +53,7 @@ export function logoutHandler(rt: Runtime, provider: () => ProviderInstance) {
     const session = await current.Session.get(ctx);
     await session.destroy();
     // The session cookie is written the way oidc-provider writes it (signed, same options).
-    current.createContext(ctx.req, ctx.res).cookies.set(current.cookieName('session'), null, { httpOnly: true, sameSite: 'lax' });
+    current.createContext(ctx.req, ctx.res).cookies.set(current.cookieName('session'), null, { httpOnly: true, sameSite: 'lax', secure: ctx.secure });
 
     if (!postLogout) {
       await rt.renderPage(ctx, 'signed-out.njk', { flow, flowTitle: 'Sign out' });

@@ -29,6 +29,19 @@ export interface EmulatorOptions {
   lifetimes?: Partial<TokenLifetimes>;
   /** Smart lockout; defaults B2C's (10 wrong passwords in a row, 60 seconds, growing on repeats). */
   lockout?: Partial<LockoutSettings>;
+  /**
+   * Serve https, with a server certificate for localhost, 127.0.0.1 and ::1 signed by a local CA;
+   * both live in `certDir` (default `.emulator-certs/` in the project), made on first use and
+   * reused after. Every URL the emulator reports is then `https://localhost:<port>/...`.
+   */
+  https?: { certDir?: string };
+  /**
+   * Refuse an authorization request without an S256 PKCE challenge (default true: our app always
+   * sends one, and its tests prove it). B2C asks PKCE only of single-page apps; with false a web app
+   * that sends none is served as B2C serves it (Microsoft's Express tutorial sends none). A challenge
+   * that is sent must be S256 either way.
+   */
+  requirePkce?: boolean;
 }
 
 /** One POST to a token endpoint, as the emulator answered it. */
@@ -46,7 +59,10 @@ export interface RecordedTokenRequest {
 export interface DemoUser { email: string; password: string; givenName: string; surname: string }
 
 export interface Emulator {
+  /** `http://<host>:<port>`, or in https mode `https://localhost:<port>` (the certificate's name). */
   origin: string;
+  /** The local CA's certificate (PEM, absolute path) that clients must trust in https mode; null over http. */
+  caCertPath: string | null;
   issuer: string;
   flows: UserFlows;
   authority(flow: string): string;

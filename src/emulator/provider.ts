@@ -8,6 +8,7 @@ import { errors, interactionPolicy, Provider } from './oidc-provider.ts';
 import { refusedScopes } from './api.ts';
 import { GRANT_FROM_OTHER_FLOW, b2cDescription } from './b2c-errors.ts';
 import { ID_TOKEN_CLAIMS, b2cClaims } from './claims.ts';
+import { discoveryMiddleware } from './discovery.ts';
 import { flowOfRequest } from './flow-routes.ts';
 import { signedUp } from './journeys.ts';
 import { flowKind } from './options.ts';
@@ -46,6 +47,7 @@ export function createProvider(rt: Runtime, issuer: string): ProviderInstance {
     console.error(`b2c emulator: server error: ${err.name}: ${err.message}`);
   });
   provider.use(tokenEndpointMiddleware(rt) as Koa.Middleware);
+  provider.use(discoveryMiddleware() as Koa.Middleware);
   return provider;
 }
 
@@ -80,8 +82,8 @@ function configuration(rt: Runtime): Configuration {
       keys: rt.cookieKeys,
       names: COOKIE_NAMES,
       // Lax (not Strict) so the SSO cookie rides along when the app redirects the browser here from
-      // another site; not Secure because the emulator speaks plain http (a browser would drop a
-      // Secure or SameSite=None cookie there).
+      // another site. Secure only in https mode: oidc-provider adds it when the request is https (a
+      // browser would drop a Secure or SameSite=None cookie on plain http).
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
@@ -144,7 +146,7 @@ function configuration(rt: Runtime): Configuration {
       // Listed in the metadata; the front router answers the logout URL itself, the B2C way.
       rpInitiatedLogout: { enabled: true },
     },
-    pkce: { required: () => true },
+    pkce: { required: () => rt.requirePkce },
     responseTypes: ['code'],
     subjectTypes: ['public'],
     enabledJWA: { idTokenSigningAlgValues: ['RS256'] },

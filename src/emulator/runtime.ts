@@ -17,6 +17,8 @@ export interface ErrorOut { error: string; error_description?: string | undefine
 export interface Runtime {
   tenant: Tenant;
   clients: EmulatorClient[];
+  /** Whether every authorization request must carry a PKCE challenge. */
+  requirePkce: boolean;
   accounts: AccountStore;
   journeys: Journeys;
   /** The registered web API whose scopes get a JWT access token. */

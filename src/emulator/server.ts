@@ -1,8 +1,11 @@
 // Puts the pieces together: one Koa front app (pages, logout, assets) in front of one oidc-provider
-// mounted under every user flow's authority, on its own HTTP server.
+// mounted under every user flow's authority, on its own HTTP or HTTPS server.
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer, get as httpsGet } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import Koa from 'koa';
 
 import { InMemoryAccountStore, seedAccount } from './accounts.ts';
@@ -16,7 +19,7 @@ import { Lockouts, lockoutSettings } from './lockout.ts';
 import { logoutHandler } from './logout.ts';
 import { DEMO_USER, resolveTenant, validateClients, type Emulator, type EmulatorOptions } from './options.ts';
 import { pageRoutes } from './pages/routes.ts';
-import { bootstrapAsset, createRenderer } from './pages/render.ts';
+import { b2cNotFound, bootstrapAsset, createRenderer } from './pages/render.ts';
 import { CODE_TTL_SECONDS, ROUTES, createProvider, type ProviderInstance } from './provider.ts';
 import { RefreshTokens } from './refresh-tokens.ts';
 import type { Runtime } from './runtime.ts';
@@ -50,6 +53,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
 
   const rt: Runtime = {
     tenant,
+    requirePkce: options.requirePkce ?? true,
     clients: options.clients.map((c) => ({ ...c, redirectUris: [...c.redirectUris], postLogoutRedirectUris: [...(c.postLogoutRedirectUris ?? [])] })),
     accounts,
     journeys: new Journeys(CODE_TTL_SECONDS),
@@ -86,7 +90,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   app.use(pageRoutes({ rt, provider }));
   const logout = logoutHandler(rt, provider);
   app.use(async (ctx, next) => {
-    const found = matchAuthority(tenant, ctx.path);
+    const found = matchAuthority(tenant, ctx.path, ctx.querystring);
     if (found?.rest === ROUTES.end_session && ctx.method === 'GET') return logout(ctx, found.flow);
     if (found?.rest === ROUTES.jwks && rt.faults.keysEndpoint === 'error500') {
       ctx.status = 500;
@@ -96,28 +100,30 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     return next();
   });
   app.use(mountProvider(tenant, () => live().handle));
-  app.use((ctx) => {
-    ctx.status = 404;
-    renderer.error(ctx, { error: 'not_found', error_description: 'There is no such page.' });
-  });
+  // An unknown tenant or user flow, or no flow at all: B2C's own 404.
+  app.use(b2cNotFound);
 
-  const server = createServer(app.callback());
+  const tls = options.https ? await loadTls(options.https.certDir) : undefined;
+  const server: Server = tls ? createHttpsServer({ cert: tls.cert, key: tls.key }, app.callback()) : createServer(app.callback());
   const host = options.host ?? '127.0.0.1';
   const port = await listen(server, host, options.port ?? 3001);
-  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // Over https every URL names localhost, the name MSAL's authority, the certificate and the
+  // issuer check all agree on (the certificate also covers 127.0.0.1 and ::1 for other clients).
+  const origin = tls ? `https://localhost:${port}` : `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   issuer = `${origin}/${tenant.id}/v2.0/`;
   build();
 
   const authority = (flow: string): string => `${origin}/${tenant.domain}/${flow}`;
   return {
     origin,
+    caCertPath: tls?.caCertPath ?? null,
     issuer,
     flows: { ...tenant.flows },
     authority,
     async metadata(flow) {
-      const response = await fetch(`${authority(flow)}/v2.0/.well-known/openid-configuration`);
-      if (!response.ok) throw new Error(`no metadata for user flow ${flow} (HTTP ${response.status})`);
-      return (await response.json()) as Record<string, unknown>;
+      const { status, body } = await getJson(`${authority(flow)}/v2.0/.well-known/openid-configuration`, tls?.ca);
+      if (status !== 200) throw new Error(`no metadata for user flow ${flow} (HTTP ${status})`);
+      return body;
     },
     demoUser: { ...DEMO_USER },
     accounts,
@@ -128,6 +134,38 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     faults: rt.faults,
     close: () => stop(server, release),
   };
+}
+
+async function loadTls(certDir: string | undefined) {
+  // Loaded only in https mode: the certificate library and its globals stay out of plain-http use.
+  const { DEFAULT_CERT_DIR, ensureCertificates } = await import('./certificates.ts');
+  const paths = await ensureCertificates(resolve(certDir ?? DEFAULT_CERT_DIR));
+  const [cert, key, ca] = await Promise.all([readFile(paths.certPath), readFile(paths.keyPath), readFile(paths.caCertPath)]);
+  return { cert, key, ca, caCertPath: paths.caCertPath };
+}
+
+/** GET a JSON document from this emulator, trusting its own CA in https mode (the global fetch
+ *  need not). */
+async function getJson(url: string, ca: Buffer | undefined): Promise<{ status: number; body: Record<string, unknown> }> {
+  if (!ca) {
+    const response = await fetch(url);
+    return { status: response.status, body: response.ok ? ((await response.json()) as Record<string, unknown>) : {} };
+  }
+  return new Promise((done, fail) => {
+    httpsGet(url, { ca, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        try {
+          const status = res.statusCode ?? 0;
+          done({ status, body: status === 200 ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {} });
+        } catch (err) {
+          fail(err);
+        }
+      });
+      res.on('error', fail);
+    }).on('error', fail);
+  });
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {

@@ -114,3 +114,24 @@ describe('OAuth errors', () => {
     expect(browser.status).toBe(400);
   });
 });
+
+describe('PKCE as B2C asks it of web apps (requirePkce: false)', () => {
+  let emulator: Emulator;
+  beforeEach(async () => { emulator = await start({ requirePkce: false }); });
+  afterEach(() => emulator.close());
+
+  it('serves a confidential client that sends no challenge, and checks a challenge that is sent', async () => {
+    const browser = appBrowser();
+    const { url } = authorizeUrl(emulator, emulator.flows.signUpSignIn, { code_challenge: undefined, code_challenge_method: undefined });
+    await browser.get(url);
+    await browser.submit('#next', { signInName: emulator.demoUser.email, password: emulator.demoUser.password });
+    const { code_verifier: _v, ...noVerifier } = codeGrant(callback(browser).get('code')!, '');
+    expect(await tokenRequest(emulator, emulator.flows.signUpSignIn, noVerifier)).toMatchObject({ status: 200, body: { id_token: expect.any(String) } });
+
+    const sent = await demoCode(emulator);
+    const wrong = await tokenRequest(emulator, emulator.flows.signUpSignIn, codeGrant(sent.code, 'b'.repeat(50)));
+    expect(wrong).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
+    await browser.get(authorizeUrl(emulator, emulator.flows.signUpSignIn, { code_challenge_method: 'plain' }).url);
+    expect(callback(browser).get('error')).toBe('invalid_request');
+  });
+});

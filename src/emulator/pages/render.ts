@@ -37,6 +37,20 @@ export function createRenderer(tenantName: string): Renderer {
   };
 }
 
+/** What B2C answers for a URL naming no user flow it has (unknown policy or tenant, or none at all):
+ *  404 with its web server's HTML page, before any OAuth handling, so no redirect and no JSON. */
+export function b2cNotFound(ctx: Koa.Context): void {
+  ctx.status = 404;
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('Content-Security-Policy', CSP);
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.body = '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>404 - File or directory not found.</title></head>'
+    + '<body><h1>Server Error</h1><h2>404 - File or directory not found.</h2>'
+    + '<p>The resource you are looking for might have been removed, had its name changed, or is temporarily unavailable.</p>'
+    + '</body></html>\n';
+}
+
 let bootstrapCss: Promise<Buffer> | undefined;
 
 /** GET /static/bootstrap.min.css, from the installed bootstrap package: no CDN. */
