@@ -2,10 +2,12 @@
 //
 // Pure: no Koa, no MSAL, no I/O. Every effect is a named action or actor whose implementation is
 // provided from src/ (see src/http/session-machine.ts), so this file opens unchanged in the Stately
-// editor and drives the model-based tests. Each HTTP request restores the persisted snapshot, sends
-// one event and waits until no state tagged `busy` is active.
-import { assign, raise, setup } from 'xstate';
-import type { PromiseActorLogic } from 'xstate';
+// editor and drives the model-based tests. Action params are literals wherever they can be: the
+// editor reads no others (test/flow/stately-extractor.test.ts lists the three it cannot). Each HTTP
+// request restores the persisted snapshot, sends one event and waits until no state tagged `busy`
+// is active.
+import { assign, enqueueActions, raise, setup } from 'xstate';
+import type { ParameterizedObject, PromiseActorLogic } from 'xstate';
 
 import type { ApiAnswer, AuthorizationStart, CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from './session.types.ts';
 
@@ -39,43 +41,53 @@ export function problemOf(error: unknown): Problem {
 /** What the API actor throws when only a new sign-in can get a token the API accepts. */
 export const needsSignIn = (error: unknown): boolean => (error as { needsSignIn?: unknown } | null)?.needsSignIn === true;
 
-const failure = ({ event }: { event: { error: unknown } }) => ({ page: 'problem' as const, problem: problemOf(event.error) });
+// The problems the machine answers with, by name: transitions name them (`showProblem`), so that
+// the machine as Stately's tools read it (literal params only) says which.
+const PROBLEMS = {
+  staleCallback: {
+    status: 400,
+    title: 'This sign-in response is not expected',
+    detail: 'It has already been used, or it was not started from this browser. Nothing has changed.',
+  },
+  stateMismatch: {
+    status: 400,
+    title: 'This sign-in response does not match',
+    detail: 'It belongs to another or an older sign-in attempt (another tab?). Please start again.',
+  },
+  transactionExpired: {
+    status: 400,
+    title: 'This sign-in took too long',
+    detail: 'The sign-in was started too long ago to be completed safely. Please sign in again.',
+  },
+  missingCode: {
+    status: 400,
+    title: 'The sign-in response is incomplete',
+    detail: 'The identity provider sent no authorization code. Please start again.',
+  },
+  noApi: {
+    status: 404,
+    title: 'No web API is configured',
+    detail: 'This app has no API to call (WEB_API_URI and WEB_API_SCOPES are not set). Nothing has changed.',
+  },
+  apiStillRefuses: {
+    status: 502,
+    title: 'The web API still refuses your sign-in',
+    detail: 'You signed in again, but the API did not accept the token it was given. Please try again later.',
+  },
+} satisfies Record<string, Problem>;
 
-const staleCallback: Problem = {
-  status: 400,
-  title: 'This sign-in response is not expected',
-  detail: 'It has already been used, or it was not started from this browser. Nothing has changed.',
-};
+/** What an invoked actor's done event carries (the actions using it run on that event only). */
+const outputOf = <T>(event: { type: string }) => (event as unknown as { output: T }).output;
+const errorOf = (event: { type: string }) => (event as { error?: unknown }).error;
 
-const stateMismatch: Problem = {
-  status: 400,
-  title: 'This sign-in response does not match',
-  detail: 'It belongs to another or an older sign-in attempt (another tab?). Please start again.',
-};
+type RenderParams = { page: 'home' } | { page: 'problem'; problem: Problem } | { page: 'api'; answer: ApiAnswer };
+/** The effects provided from src/ that the actions below hand on. */
+type Effect = { type: 'render'; params: RenderParams } | { type: 'redirect'; params: { url: string } };
 
-const transactionExpired: Problem = {
-  status: 400,
-  title: 'This sign-in took too long',
-  detail: 'The sign-in was started too long ago to be completed safely. Please sign in again.',
-};
-
-const missingCode: Problem = {
-  status: 400,
-  title: 'The sign-in response is incomplete',
-  detail: 'The identity provider sent no authorization code. Please start again.',
-};
-
-const noApi: Problem = {
-  status: 404,
-  title: 'No web API is configured',
-  detail: 'This app has no API to call (WEB_API_URI and WEB_API_SCOPES are not set). Nothing has changed.',
-};
-
-const apiStillRefuses: Problem = {
-  status: 502,
-  title: 'The web API still refuses your sign-in',
-  detail: 'You signed in again, but the API did not accept the token it was given. Please try again later.',
-};
+/** An action that hands a provided effect what `compute` makes of the event (and its params). */
+function handOn<TParams extends ParameterizedObject['params'] | undefined = undefined>(compute: (event: SessionEvent, params: TParams) => Effect) {
+  return enqueueActions<SessionContext, SessionEvent, TParams, SessionEvent, never, Effect, never>(({ event, enqueue }, params) => enqueue(compute(event, params)));
+}
 
 function idpError(params: CallbackParams): Problem {
   // Only the first line: B2C appends correlation ids and timestamps.
@@ -94,18 +106,26 @@ export const sessionMachine = setup({
   },
   actions: {
     // Implemented in src/: answer the request with a page, or with a redirect.
-    render: (_, _params: { page: 'home' } | { page: 'problem'; problem: Problem } | { page: 'api'; answer: ApiAnswer }) => {},
+    render: (_, _params: RenderParams) => {},
     redirect: (_, _params: { url: string }) => {},
     // Implemented in src/: a new session id once a user is signed in (session fixation); after a
     // password reset, the person's other sessions end too.
     renewSession: (_, _params: { endOtherSessions: boolean }) => {},
     // Implemented in src/: destroy the server session, forget the account, go to B2C's logout.
     endSession: (_, _params: { user: User | null }) => {},
-    keepTransaction: assign({
-      transaction: (_, params: { transaction: Transaction }) => params.transaction,
-    }),
+    // Each of these hands `render` or `redirect` what it computes, under a name that says what:
+    // Stately's tools read an action's params only when they are literals.
+    showProblem: handOn((_, params: { problem: keyof typeof PROBLEMS }) => ({ type: 'render', params: { page: 'problem', problem: PROBLEMS[params.problem] } })),
+    /** An invoked actor's error as a problem page. */
+    showFailure: handOn((event) => ({ type: 'render', params: { page: 'problem', problem: problemOf(errorOf(event)) } })),
+    /** The identity provider's own error, from the callback. */
+    showIdpError: handOn((event) => ({ type: 'render', params: { page: 'problem', problem: idpError(callbackOf(event)) } })),
+    showApiAnswer: handOn((event) => ({ type: 'render', params: { page: 'api', answer: outputOf<ApiAnswer>(event) } })),
+    /** To the user flow's URL that `authorize` made. */
+    redirectToUserFlow: handOn((event) => ({ type: 'redirect', params: { url: outputOf<AuthorizationStart>(event).url } })),
+    keepTransaction: assign({ transaction: ({ event }) => outputOf<AuthorizationStart>(event).transaction }),
     dropTransaction: assign({ transaction: null }),
-    keepUser: assign({ user: (_, params: { user: User }) => params.user }),
+    keepUser: assign({ user: ({ event }) => outputOf<User>(event) }),
     clearNotice: assign({ notice: null }),
     setNotice: assign({ notice: (_, params: { notice: string }) => params.notice }),
     resumeWithApi: assign({ resume: 'api' as const }),
@@ -135,8 +155,8 @@ export const sessionMachine = setup({
     apiConfigured: () => true,
     resumesApi: ({ context }) => context.resume === 'api',
     // Sign in again for the API, unless this call already follows a sign-in made for it.
-    needsSignIn: ({ context, event }) => context.resume !== 'api' && needsSignIn((event as { error?: unknown }).error),
-    signInDidNotHelp: ({ event }) => needsSignIn((event as { error?: unknown }).error),
+    needsSignIn: ({ context, event }) => context.resume !== 'api' && needsSignIn(errorOf(event)),
+    signInDidNotHelp: ({ event }) => needsSignIn(errorOf(event)),
   },
 }).createMachine({
   id: 'session',
@@ -167,11 +187,11 @@ export const sessionMachine = setup({
             { type: 'redirect', params: { url: '/' } },
           ],
         },
-        CALLBACK: { actions: { type: 'render', params: { page: 'problem', problem: staleCallback } } },
+        CALLBACK: { actions: { type: 'showProblem', params: { problem: 'staleCallback' } } },
         // Sign in first, then call the API: one journey.
         CALL_API: [
           { guard: 'apiConfigured', target: 'userFlow.authorizing', actions: 'resumeWithApi' },
-          { actions: { type: 'render', params: { page: 'problem', problem: noApi } } },
+          { actions: { type: 'showProblem', params: { problem: 'noApi' } } },
         ],
       },
     },
@@ -182,10 +202,10 @@ export const sessionMachine = setup({
         SIGN_IN: { actions: { type: 'redirect', params: { url: '/' } } },
         EDIT_PROFILE: { target: 'userFlow.editingProfile' },
         RESET_PASSWORD: { target: 'userFlow.resettingPassword' },
-        CALLBACK: { actions: { type: 'render', params: { page: 'problem', problem: staleCallback } } },
+        CALLBACK: { actions: { type: 'showProblem', params: { problem: 'staleCallback' } } },
         CALL_API: [
           { guard: 'apiConfigured', target: 'callingApi' },
-          { actions: { type: 'render', params: { page: 'problem', problem: noApi } } },
+          { actions: { type: 'showProblem', params: { problem: 'noApi' } } },
         ],
       },
     },
@@ -202,7 +222,7 @@ export const sessionMachine = setup({
         CALL_API: { target: 'returning', actions: ['dropTransaction', raise(({ event }) => event)] },
         CALLBACK: [
           { guard: 'stateMatches', target: 'answering' },
-          { actions: { type: 'render', params: { page: 'problem', problem: stateMismatch } } },
+          { actions: { type: 'showProblem', params: { problem: 'stateMismatch' } } },
         ],
       },
       states: {
@@ -216,12 +236,9 @@ export const sessionMachine = setup({
                 input: { flow: 'signUpSignIn' },
                 onDone: {
                   target: 'awaitingCallback',
-                  actions: [
-                    { type: 'keepTransaction', params: ({ event }) => ({ transaction: event.output.transaction }) },
-                    { type: 'redirect', params: ({ event }) => ({ url: event.output.url }) },
-                  ],
+                  actions: ['keepTransaction', 'redirectToUserFlow'],
                 },
-                onError: { target: '#session.returning', actions: { type: 'render', params: failure } },
+                onError: { target: '#session.returning', actions: 'showFailure' },
               },
             },
             awaitingCallback: {},
@@ -237,12 +254,9 @@ export const sessionMachine = setup({
                 input: { flow: 'editProfile' },
                 onDone: {
                   target: 'awaitingCallback',
-                  actions: [
-                    { type: 'keepTransaction', params: ({ event }) => ({ transaction: event.output.transaction }) },
-                    { type: 'redirect', params: ({ event }) => ({ url: event.output.url }) },
-                  ],
+                  actions: ['keepTransaction', 'redirectToUserFlow'],
                 },
-                onError: { target: '#session.returning', actions: { type: 'render', params: failure } },
+                onError: { target: '#session.returning', actions: 'showFailure' },
               },
             },
             awaitingCallback: {},
@@ -258,12 +272,9 @@ export const sessionMachine = setup({
                 input: { flow: 'resetPassword' },
                 onDone: {
                   target: 'awaitingCallback',
-                  actions: [
-                    { type: 'keepTransaction', params: ({ event }) => ({ transaction: event.output.transaction }) },
-                    { type: 'redirect', params: ({ event }) => ({ url: event.output.url }) },
-                  ],
+                  actions: ['keepTransaction', 'redirectToUserFlow'],
                 },
-                onError: { target: '#session.returning', actions: { type: 'render', params: failure } },
+                onError: { target: '#session.returning', actions: 'showFailure' },
               },
             },
             awaitingCallback: {},
@@ -279,7 +290,7 @@ export const sessionMachine = setup({
         {
           guard: 'transactionExpired',
           target: 'returning',
-          actions: ['dropTransaction', { type: 'render', params: { page: 'problem', problem: transactionExpired } }],
+          actions: ['dropTransaction', { type: 'showProblem', params: { problem: 'transactionExpired' } }],
         },
         { guard: 'forgotPassword', target: 'userFlow.resettingPassword', actions: 'dropTransaction' },
         {
@@ -287,22 +298,20 @@ export const sessionMachine = setup({
           target: 'returning',
           actions: [
             'dropTransaction',
-            { type: 'setNotice', params: { notice: CANCELLED_NOTICE } },
+            // CANCELLED_NOTICE, written out: the editor reads literals only.
+            { type: 'setNotice', params: { notice: 'User has cancelled the operation' } },
             { type: 'redirect', params: { url: '/' } },
           ],
         },
         {
           guard: 'isError',
           target: 'returning',
-          actions: [
-            'dropTransaction',
-            { type: 'render', params: ({ event }) => ({ page: 'problem', problem: idpError(callbackOf(event)) }) },
-          ],
+          actions: ['dropTransaction', 'showIdpError'],
         },
         { guard: 'hasCode', target: 'redeeming' },
         {
           target: 'returning',
-          actions: ['dropTransaction', { type: 'render', params: { page: 'problem', problem: missingCode } }],
+          actions: ['dropTransaction', { type: 'showProblem', params: { problem: 'missingCode' } }],
         },
       ],
     },
@@ -319,7 +328,7 @@ export const sessionMachine = setup({
             guard: 'resumesApi',
             target: 'signedIn',
             actions: [
-              { type: 'keepUser', params: ({ event }) => ({ user: event.output }) },
+              'keepUser',
               { type: 'renewSession', params: ({ context }) => ({ endOtherSessions: context.transaction?.flow === 'resetPassword' }) },
               'dropTransaction',
               { type: 'redirect', params: { url: '/api' } },
@@ -328,14 +337,14 @@ export const sessionMachine = setup({
           {
             target: 'signedIn',
             actions: [
-              { type: 'keepUser', params: ({ event }) => ({ user: event.output }) },
+              'keepUser',
               { type: 'renewSession', params: ({ context }) => ({ endOtherSessions: context.transaction?.flow === 'resetPassword' }) },
               'dropTransaction',
               { type: 'redirect', params: { url: '/' } },
             ],
           },
         ],
-        onError: { target: 'returning', actions: ['dropTransaction', { type: 'render', params: failure }] },
+        onError: { target: 'returning', actions: ['dropTransaction', 'showFailure'] },
       },
     },
 
@@ -348,16 +357,16 @@ export const sessionMachine = setup({
         input: ({ context }) => ({ user: context.user! }),
         onDone: {
           target: 'signedIn',
-          actions: ['dropResume', { type: 'render', params: ({ event }) => ({ page: 'api' as const, answer: event.output }) }],
+          actions: ['dropResume', 'showApiAnswer'],
         },
         onError: [
           { guard: 'needsSignIn', target: 'userFlow.authorizing', actions: 'resumeWithApi' },
           {
             guard: 'signInDidNotHelp',
             target: 'signedIn',
-            actions: ['dropResume', { type: 'render', params: { page: 'problem', problem: apiStillRefuses } }],
+            actions: ['dropResume', { type: 'showProblem', params: { problem: 'apiStillRefuses' } }],
           },
-          { target: 'signedIn', actions: ['dropResume', { type: 'render', params: failure }] },
+          { target: 'signedIn', actions: ['dropResume', 'showFailure'] },
         ],
       },
     },

@@ -21,8 +21,9 @@ export function docsPage(machine: AnyStateMachine = sessionMachine): string {
   return `# The session statechart
 
 Generated from \`machines/session.ts\` by \`npm run diagram\` (scripts/diagram.ts); do not edit by hand.
-Arrows are labelled with the event and, in brackets, the guard of that branch (\`else\` when no
-earlier branch's guard held); \`[always]\` marks an eventless transition, \`done: authorize\` /
+One arrow goes from a state to each state it can go to, with a line per transition, in the order
+they are defined: the event and, in brackets, the guard of that branch (\`else\` when no earlier
+branch's guard held); \`[always]\` marks an eventless transition, \`done: authorize\` /
 \`error: authorize\` the end of an invoked actor. States tagged \`busy\` are those a request waits
 out. Transitions that change no state are listed in a note on their state; those of the machine as
 a whole, taken from any state, in a note at their target.

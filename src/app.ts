@@ -7,6 +7,7 @@ import { health } from './http/health.ts';
 import { requestLog } from './http/request-log.ts';
 import { createRouter } from './http/routes.ts';
 import { flowView } from './flow/view.ts';
+import { xstateInspect } from './flow/inspect.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { isPublicHttps, publicHttps } from './http/public-origin.ts';
 import { createPages, views } from './http/pages.ts';
@@ -140,7 +141,9 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     log,
     pages,
   });
-  if (config.flowView) app.use(flowView());
+  // A visitor's snapshot is in its pending cookie until sign-in stores a session.
+  if (config.flowView) app.use(flowView({ sessionOf: (ctx) => (ctx.session?.machine ? ctx.session : pending.read(ctx)) }));
+  if (config.xstateInspect) app.use(xstateInspect(config.xstateInspect));
   app.use(createRouter(dispatch, showProblem(pages)).routes());
 
   return {

@@ -44,6 +44,9 @@ export interface Config {
   logLevel: LogLevel;
   /** The developers' live view of the statechart at /_flow: never in production. */
   flowView: boolean;
+  /** Where each request's step is streamed for the Stately Inspector (XSTATE_INSPECT, a WebSocket
+   *  URL); null: off. Never in production. */
+  xstateInspect: string | null;
   /** How long a started sign-in (state, nonce, PKCE) may wait for its callback. */
   transactionTtlMs: number;
   /** A session ends after this long without a request, and this long after it began. */
@@ -163,6 +166,21 @@ function redisStore(env: Env): RedisConfig | null {
     }
   }
   return { url: raw, options: options as Record<string, unknown> };
+}
+
+/** Where @statelyai/inspect's own bridge to the Stately Inspector listens (createInspectorServer). */
+export const XSTATE_INSPECT_DEFAULT = 'ws://localhost:8080';
+
+/** XSTATE_INSPECT: unset or "off", "on" (the bridge's default address) or a ws:// or wss:// URL. */
+function xstateInspect(env: Env, production: boolean): string | null {
+  const raw = read(env, 'XSTATE_INSPECT');
+  if (raw === undefined || raw === 'off') return null;
+  if (production) throw new ConfigError('XSTATE_INSPECT', 'cannot be used when NODE_ENV=production (live inspection is for development)');
+  if (raw === 'on') return XSTATE_INSPECT_DEFAULT;
+  if (!URL.canParse(raw) || !['ws:', 'wss:'].includes(new URL(raw).protocol)) {
+    throw new ConfigError('XSTATE_INSPECT', `must be "on" (${XSTATE_INSPECT_DEFAULT}), "off" or a ws:// or wss:// URL (got "${raw}")`);
+  }
+  return raw;
 }
 
 const HOST_NAME = /^(?=.{1,253}$)[a-z\d]([a-z\d-]{0,61}[a-z\d])?(\.[a-z\d]([a-z\d-]{0,61}[a-z\d])?)*$/i;
@@ -290,6 +308,7 @@ export function loadConfig(env: Env): Config {
     trustProxy,
     logLevel,
     flowView: !production && read(env, 'FLOW_VIEW') !== 'off',
+    xstateInspect: xstateInspect(env, production),
     transactionTtlMs,
     sessionIdleMs,
     sessionAbsoluteMs,

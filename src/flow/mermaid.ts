@@ -36,9 +36,11 @@ function structure(node: AnyStateNode, indent: string): string[] {
   return lines;
 }
 
-/** Every transition with a target as an arrow; the machine-wide ones and those that stay as notes. */
+/** Every transition with a target on an arrow, one arrow per source and target with a line per
+ *  transition (parallel arrows' labels would be drawn on top of each other); the machine-wide
+ *  ones and those that stay as notes. */
 function transitions(machine: AnyStateMachine): string[] {
-  const arrows: string[] = [];
+  const arrows = new Map<string, string[]>();
   const notes: string[] = [];
   const all = (node: AnyStateNode): AnyStateNode[] => [node, ...children(node).flatMap(all)];
   for (const node of all(machine.root)) {
@@ -50,12 +52,15 @@ function transitions(machine: AnyStateMachine): string[] {
       } else if (!targets.length) {
         staying.push(label(transition));
       } else {
-        for (const target of targets) arrows.push(`${idOf(node)} --> ${idOf(target)} : ${label(transition)}`);
+        for (const target of targets) {
+          const arrow = `${idOf(node)} --> ${idOf(target)}`;
+          arrows.set(arrow, [...(arrows.get(arrow) ?? []), label(transition)]);
+        }
       }
     }
     if (staying.length) notes.push(`note right of ${idOf(node)} : stays on ${staying.join(', ')}`);
   }
-  return [...arrows, ...notes];
+  return [...[...arrows].map(([arrow, labels]) => `${arrow} : ${labels.join('<br>')}`), ...notes];
 }
 
 export function mermaid(machine: AnyStateMachine): string {

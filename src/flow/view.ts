@@ -1,9 +1,12 @@
 // /_flow, for developers (never in production): the statechart drawn by Mermaid, this browser's
 // current state highlighted and its recent events listed. Event names and state names only: never
-// a callback parameter, a token or a claim.
+// a callback parameter, a token or a claim. The chart is too big to read whole on a laptop's
+// screen, so the page (./assets/flow.js) shows it at a readable scale around the current state,
+// with pan, zoom and an overview map.
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { Middleware } from 'koa';
+import { fileURLToPath } from 'node:url';
+import type { Context, Middleware } from 'koa';
 import type { StateValue } from 'xstate';
 import { sessionMachine } from '../../machines/session.ts';
 import { CSP_DIRECTIVES } from '../http/security-headers.ts';
@@ -46,29 +49,43 @@ export function rememberEvent(recent: unknown, transition: Omit<RecentEvent, 'at
   return [...((recent as RecentEvent[] | undefined) ?? []), { at: new Date().toISOString(), ...transition }].slice(-RECENT);
 }
 
-export function flowView(): Middleware {
-  // Read on first use: a 3.5 MB script nobody may ask for.
-  let script: Promise<Buffer> | undefined;
+/** What the view shows of a browser's session: its persisted snapshot and its recent events. */
+export interface FlowSession {
+  machine?: unknown;
+  recent?: unknown;
+}
+
+/** The session's own, by default; `sessionOf` for sessions kept elsewhere (a visitor's cookie). */
+const fromKoaSession = (ctx: Context): FlowSession | undefined => ctx.session ?? undefined;
+
+const asset = (name: string) => () => fileURLToPath(new URL(`./assets/${name}`, import.meta.url));
+/** Files of the page, read on first use (a 3.5 MB script nobody may ask for); only Mermaid's,
+ *  which changes with the package, is cached by the browser. */
+const FILES: Record<string, { path: () => string; type: string; cache?: true }> = {
+  '/_flow/mermaid.min.js': { path: () => require.resolve('mermaid/dist/mermaid.min.js'), type: 'application/javascript', cache: true },
+  '/_flow/flow.js': { path: asset('flow.js'), type: 'application/javascript' },
+  '/_flow/flow.css': { path: asset('flow.css'), type: 'text/css; charset=utf-8' },
+};
+
+export function flowView({ sessionOf = fromKoaSession }: { sessionOf?: (ctx: Context) => FlowSession | undefined | Promise<FlowSession | undefined> } = {}): Middleware {
+  const read = new Map<string, Promise<Buffer>>();
   return async (ctx, next) => {
-    if (ctx.path === '/_flow/mermaid.min.js') {
-      script ??= readFile(require.resolve('mermaid/dist/mermaid.min.js'));
-      ctx.type = 'application/javascript';
-      ctx.set('Cache-Control', 'public, max-age=86400');
-      ctx.body = await script;
-      return;
-    }
-    if (ctx.path === '/_flow/start.js') {
-      ctx.type = 'application/javascript';
-      ctx.body = "mermaid.initialize({ startOnLoad: true, securityLevel: 'strict' });\n";
+    const file = FILES[ctx.path];
+    if (file) {
+      if (!read.has(ctx.path)) read.set(ctx.path, readFile(file.path()));
+      ctx.type = file.type;
+      if (file.cache) ctx.set('Cache-Control', 'public, max-age=86400');
+      ctx.body = await read.get(ctx.path);
       return;
     }
     if (ctx.path !== '/_flow') return next();
-    const value = (ctx.session?.machine as { value?: StateValue } | undefined)?.value ?? 'signedOut';
+    const session = await sessionOf(ctx);
+    const value = (session?.machine as { value?: StateValue } | undefined)?.value ?? 'signedOut';
     ctx.set('Content-Security-Policy', FLOW_CSP);
     await ctx.render('flow.njk', {
       diagram: highlighted(value),
       current: activeIds(value).at(-1)!.replaceAll('_', '.'),
-      recent: [...((ctx.session?.recent as RecentEvent[] | undefined) ?? [])].reverse(),
+      recent: [...((session?.recent as RecentEvent[] | undefined) ?? [])].reverse(),
     });
   };
 }

@@ -62,11 +62,13 @@ export class PendingCookie {
     return pending;
   }
 
-  /** `ref` undefined: a new visitor, given one. */
-  write(ctx: Context, machine: Snapshot<unknown>, ref: string | undefined, recent?: unknown): void {
+  /** `ref` undefined: a new visitor, given one. Returns the ref written. */
+  write(ctx: Context, machine: Snapshot<unknown>, ref: string | undefined, recent?: unknown): string {
     const { value, context } = machine as unknown as { value: unknown; context: unknown };
-    const payload = [this.now() + this.lifetimeMs, ref ?? randomBytes(12).toString('base64url'), value, context, ...(recent === undefined ? [] : [recent])];
+    const written = ref ?? randomBytes(12).toString('base64url');
+    const payload = [this.now() + this.lifetimeMs, written, value, context, ...(recent === undefined ? [] : [recent])];
     ctx.cookies.set(this.name, this.sealer.seal(JSON.stringify(payload), this.context), { ...this.options, maxAge: this.lifetimeMs });
+    return written;
   }
 
   /** Clears the browser's cookie, if it sent one. */

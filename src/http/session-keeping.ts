@@ -120,7 +120,7 @@ export function createKeeping({ store, pending, identity, log, now, sessionAbsol
         if (over) await over.manuallyCommit(); // ctx.session is null: removed, cookie cleared
         else if (ctx.session?.machine) await endSession(ctx, sessionCookie, store);
         if (persisted === undefined) pending.clear(ctx);
-        else if (persisted !== loaded.saved || loaded.pendingRef === undefined || recent !== loaded.recent) pending.write(ctx, persisted, loaded.pendingRef, recent);
+        else if (persisted !== loaded.saved || loaded.pendingRef === undefined || recent !== loaded.recent) loaded.pendingRef = pending.write(ctx, persisted, loaded.pendingRef, recent);
         return;
       }
       // Signed in from a visitor's cookie, but signed out by another request meanwhile: not kept.
@@ -156,7 +156,8 @@ export function createKeeping({ store, pending, identity, log, now, sessionAbsol
     },
 
     /** A name for the browser's session in developers' views: never the cookie's value itself. */
-    ref: (ctx: Context, loaded: Loaded): string | undefined => (ctx.session?.externalKey as string | undefined) ?? loaded.pendingRef,
+    ref: (ctx: Context, loaded: Loaded, signedIn: boolean): string | undefined =>
+      signedIn ? (ctx.session?.externalKey as string | undefined) : loaded.pendingRef,
 
     /** Who the session as now stored says is signed in (for a request that lost a race). */
     async current(ctx: Context): Promise<User | null> {

@@ -238,7 +238,7 @@ export function createDispatch({ identity, store, recordEvents, callApi, now, se
       } catch (error) {
         if (!(error instanceof StaleSession) || persisted !== loaded.saved || persisted === undefined) throw error;
       }
-      ctx.state.sessionRef = keeping.ref(ctx, loaded);
+      ctx.state.sessionRef = keeping.ref(ctx, loaded, signedIn !== null);
       return answer();
     } catch (error) {
       if (!(error instanceof StaleSession)) throw error;

@@ -20,10 +20,16 @@ describe('/_flow', () => {
     const diagram = browser.$('#diagram').text();
     expect(diagram).toMatch(/^stateDiagram-v2/);
     expect(diagram).toContain('class signedOut current');
-    expect(browser.$('script[src]').map((_, s) => browser.$(s).attr('src')).get()).toEqual(['/_flow/mermaid.min.js', '/_flow/start.js']);
+    expect(browser.$('script[src]').map((_, s) => browser.$(s).attr('src')).get()).toEqual(['/_flow/mermaid.min.js', '/_flow/flow.js']);
+    expect(browser.$('link[rel=stylesheet]').map((_, s) => browser.$(s).attr('href')).get()).toContain('/_flow/flow.css');
     const script = await fetch(`${stack.appOrigin}/_flow/mermaid.min.js`);
     expect(script.headers.get('content-type')).toContain('javascript');
     expect((await script.arrayBuffer()).byteLength).toBeGreaterThan(1_000_000);
+    // The page's own script and style: from the app, under its CSP (script-src 'self').
+    const own = await fetch(`${stack.appOrigin}/_flow/flow.js`);
+    expect(own.headers.get('content-type')).toContain('javascript');
+    expect(await own.text()).toContain('MIN_LABEL_PX = 11');
+    expect((await fetch(`${stack.appOrigin}/_flow/flow.css`)).headers.get('content-type')).toContain('text/css');
   });
 
   it('follows a sign-in: the state highlighted, the events listed, no code, state or name', async () => {

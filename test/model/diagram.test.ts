@@ -19,13 +19,30 @@ describe('the statechart diagram', () => {
     expect(withReadmeSection(readme), 'stale: run npm run diagram').toBe(readme);
   });
 
-  it('draws every transition that changes state as an arrow with its event and guard', () => {
+  it('draws every transition that changes state on an arrow, one line each with its event and guard', () => {
     const arrows = mermaid(sessionMachine).split('\n').filter((line) => line.includes(' --> ') && !line.includes('[*]'));
+    // One arrow per source and target (parallel arrows' labels would overlap), a line per transition.
+    const pairs = arrows.map((line) => line.split(' : ')[0]);
+    expect(new Set(pairs).size).toBe(pairs.length);
+    const lines = arrows.flatMap((line) => {
+      const [arrow, label] = line.trim().split(' : ');
+      return label!.split('<br>').map((one) => `${arrow} : ${one}`);
+    });
     const targeted = transitionsOf(sessionMachine).filter((t) => t.source !== '(machine)').flatMap((t) => t.targets);
-    expect(arrows).toHaveLength(targeted.length);
-    expect(arrows).toContain('  answering --> redeeming : [always] hasCode');
-    expect(arrows).toContain('  userFlow --> answering : CALLBACK [stateMatches]');
-    expect(arrows).toContain('  redeeming --> returning : error: redeem');
+    expect(lines).toHaveLength(targeted.length);
+    expect(lines).toContain('answering --> redeeming : [always] hasCode');
+    expect(lines).toContain('userFlow --> answering : CALLBACK [stateMatches]');
+    expect(lines).toContain('redeeming --> returning : error: redeem');
+    expect(lines).toContain('callingApi --> userFlow_authorizing : error: callApi [needsSignIn]');
+    expect(arrows).toContain('  answering --> returning : [always] transactionExpired<br>[always] cancelled<br>[always] isError<br>[always] else');
+  });
+
+  it('labels every guard of the machine somewhere, the API call’s included', () => {
+    const guards = new Set(transitionsOf(sessionMachine).map((t) => t.guard).filter((g): g is string => g !== null && g !== 'else'));
+    expect([...guards]).toEqual(expect.arrayContaining(['apiConfigured', 'needsSignIn', 'signInDidNotHelp', 'resumesApi']));
+    const diagram = mermaid(sessionMachine);
+    // `EVENT [guard]`, or `[always] guard` for an eventless transition.
+    for (const guard of guards) expect(diagram, guard).toMatch(new RegExp(`(\\[${guard}\\]|\\[always\\] ${guard})(<br>|$)`, 'm'));
   });
 
   it('changes when the machine changes, so a stale copy is noticed', () => {
