@@ -69,6 +69,16 @@ const PROBLEMS = {
     title: 'No web API is configured',
     detail: 'This app has no API to call (WEB_API_URI and WEB_API_SCOPES are not set). Nothing has changed.',
   },
+  editProfileNotOffered: {
+    status: 404,
+    title: 'Profile editing is not offered',
+    detail: 'Your sign-in provider has no profile-editing flow. Nothing has changed.',
+  },
+  resetPasswordNotOffered: {
+    status: 404,
+    title: 'Password reset is part of sign-in',
+    detail: 'To reset your password, choose "Forgot password?" on the sign-in page. Nothing has changed.',
+  },
   apiStillRefuses: {
     status: 502,
     title: 'The web API still refuses your sign-in',
@@ -153,6 +163,10 @@ export const sessionMachine = setup({
     hasCode: ({ event }) => (callbackOf(event).code ?? '') !== '',
     // Provided from src/: whether WEB_API_URI is set (or the built-in sample API runs).
     apiConfigured: () => true,
+    // Provided from src/: what the identity provider offers (B2C both; External ID neither: it has
+    // no profile-editing flow, and resets passwords inside sign-in).
+    editProfileOffered: () => true,
+    resetPasswordOffered: () => true,
     resumesApi: ({ context }) => context.resume === 'api',
     // Sign in again for the API, unless this call already follows a sign-in made for it.
     needsSignIn: ({ context, event }) => context.resume !== 'api' && needsSignIn(errorOf(event)),
@@ -180,13 +194,20 @@ export const sessionMachine = setup({
       on: {
         SHOW: { actions: [{ type: 'render', params: { page: 'home' } }, 'clearNotice'] },
         SIGN_IN: { target: 'userFlow.authorizing' },
-        RESET_PASSWORD: { target: 'userFlow.resettingPassword' },
-        EDIT_PROFILE: {
-          actions: [
-            { type: 'setNotice', params: { notice: 'Please sign in to edit your profile' } },
-            { type: 'redirect', params: { url: '/' } },
-          ],
-        },
+        RESET_PASSWORD: [
+          { guard: 'resetPasswordOffered', target: 'userFlow.resettingPassword' },
+          { actions: { type: 'showProblem', params: { problem: 'resetPasswordNotOffered' } } },
+        ],
+        EDIT_PROFILE: [
+          {
+            guard: 'editProfileOffered',
+            actions: [
+              { type: 'setNotice', params: { notice: 'Please sign in to edit your profile' } },
+              { type: 'redirect', params: { url: '/' } },
+            ],
+          },
+          { actions: { type: 'showProblem', params: { problem: 'editProfileNotOffered' } } },
+        ],
         CALLBACK: { actions: { type: 'showProblem', params: { problem: 'staleCallback' } } },
         // Sign in first, then call the API: one journey.
         CALL_API: [
@@ -200,8 +221,14 @@ export const sessionMachine = setup({
       on: {
         SHOW: { actions: [{ type: 'render', params: { page: 'home' } }, 'clearNotice', 'dropResume'] },
         SIGN_IN: { actions: { type: 'redirect', params: { url: '/' } } },
-        EDIT_PROFILE: { target: 'userFlow.editingProfile' },
-        RESET_PASSWORD: { target: 'userFlow.resettingPassword' },
+        EDIT_PROFILE: [
+          { guard: 'editProfileOffered', target: 'userFlow.editingProfile' },
+          { actions: { type: 'showProblem', params: { problem: 'editProfileNotOffered' } } },
+        ],
+        RESET_PASSWORD: [
+          { guard: 'resetPasswordOffered', target: 'userFlow.resettingPassword' },
+          { actions: { type: 'showProblem', params: { problem: 'resetPasswordNotOffered' } } },
+        ],
         CALLBACK: { actions: { type: 'showProblem', params: { problem: 'staleCallback' } } },
         CALL_API: [
           { guard: 'apiConfigured', target: 'callingApi' },

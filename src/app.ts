@@ -44,7 +44,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
   const app = new Koa({ proxy: config.trustProxy });
   app.keys = new CookieKeys([config.sessionSecret, ...config.previousSessionSecrets]);
   app.silent = true; // errors are logged by the boundary below, without request data
-  const pages = createPages({ apiConfigured: config.webApi !== null });
+  const pages = createPages({ apiConfigured: config.webApi !== null, capabilities: config.capabilities });
   // Behind a TLS proxy: the configured public origin decides Secure, __Host- and HSTS (public-origin.ts).
   const https = isPublicHttps(config.redirectUri);
 
@@ -131,6 +131,7 @@ export function createApp(config: Config, deps: AppDeps = {}) {
     store,
     recordEvents: config.flowView,
     callApi,
+    capabilities: config.capabilities,
     now,
     sessionAbsoluteMs: config.sessionAbsoluteMs,
     sessionIdleMs: config.sessionIdleMs,

@@ -5,11 +5,16 @@ import { isIP } from 'node:net';
 import type { Flow } from '../machines/session.ts';
 import type { LogLevel } from './log.ts';
 import type { RedisConfig } from './session/redis.ts';
+import { CAPABILITIES, externalIdAuthority, FLOW_VARIABLES, identityProvider, type Capabilities, type IdentityProvider } from './config-provider.ts';
+
+export type { Capabilities, IdentityProvider } from './config-provider.ts';
 
 export interface UserFlowConfig {
-  /** The authority as configured, e.g. https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_susi */
+  /** The authority as configured, e.g. https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_susi
+   *  (External ID: its one authority, https://contoso.ciamlogin.com/contoso.onmicrosoft.com, for every flow) */
   authority: string;
-  /** The user flow's name, the authority's last path segment (B2C puts it in the `tfp` claim). */
+  /** The user flow's name, the authority's last path segment (B2C puts it in the `tfp` claim);
+   *  empty with External ID, whose tokens name no flow. */
   name: string;
 }
 
@@ -25,6 +30,10 @@ export interface Config {
   previousSessionSecrets: string[];
   /** Sessions and MSAL's token caches in Redis, shared by every instance; null: in memory. */
   sessionStore: RedisConfig | null;
+  /** Azure AD B2C or Microsoft Entra External ID (IDENTITY_PROVIDER, or the authority's host). */
+  provider: IdentityProvider;
+  /** What the provider offers beyond sign-in (External ID: no profile edit, reset inside sign-in). */
+  capabilities: Capabilities;
   flows: Record<Flow, UserFlowConfig>;
   /** Host (and port) that MSAL may trust as a B2C authority. */
   authorityDomain: string;
@@ -63,9 +72,11 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 export const EMULATOR_TENANT = 'emulator';
+/** The emulator's tenant id in External ID mode, where the authority names the tenant by id. */
+export const EMULATOR_TENANT_ID = 'a1b2c3d4-0000-4000-8000-00000000e1d0';
 export const EMULATOR_FLOWS: Record<Flow, string> = {
   signUpSignIn: 'B2C_1_susi',
   editProfile: 'B2C_1_edit_profile',
@@ -75,12 +86,6 @@ export const EMULATOR_FLOWS: Record<Flow, string> = {
 export const EMULATOR_API = { clientId: 'emulator-tasks-api', name: 'tasks-api', scope: 'tasks.read', port: 3002 };
 /** MSAL adds these to every request itself; B2C wants the API's own scopes listed. */
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access']);
-
-const FLOW_VARIABLES: Record<Flow, string> = {
-  signUpSignIn: 'SIGN_UP_SIGN_IN_POLICY_AUTHORITY',
-  editProfile: 'EDIT_PROFILE_POLICY_AUTHORITY',
-  resetPassword: 'RESET_PASSWORD_POLICY_AUTHORITY',
-};
 
 const isLoopback = (host: string) => ['localhost', '127.0.0.1', '[::1]'].includes(host);
 
@@ -226,24 +231,33 @@ export function loadConfig(env: Env): Config {
   const sessionIdleMs = integer(env, 'SESSION_IDLE_TIMEOUT_MS', 30 * minute, 1000, 7 * 24 * 60 * minute);
   const sessionAbsoluteMs = integer(env, 'SESSION_ABSOLUTE_TIMEOUT_MS', 8 * 60 * minute, 1000, 30 * 24 * 60 * minute);
 
-  const useEmulator = read(env, FLOW_VARIABLES.signUpSignIn) === undefined;
+  const provider = identityProvider(env);
+  // B2C: the tutorial's variable per user flow. External ID: AUTHORITY, one for everything.
+  const authorityVariable = provider === 'b2c' ? FLOW_VARIABLES.signUpSignIn : 'AUTHORITY';
+  const useEmulator = read(env, authorityVariable) === undefined;
   if (useEmulator && production) {
-    throw new ConfigError(FLOW_VARIABLES.signUpSignIn, 'is required when NODE_ENV=production (the built-in emulator is for development)');
+    throw new ConfigError(authorityVariable, 'is required when NODE_ENV=production (the built-in emulator is for development)');
   }
 
   let emulator: Config['emulator'] = null;
   let flows: Record<Flow, UserFlowConfig>;
+  const everyFlow = (one: UserFlowConfig) => ({ signUpSignIn: one, editProfile: one, resetPassword: one });
   if (useEmulator) {
     emulator = { host: read(env, 'EMULATOR_HOST') ?? '127.0.0.1', port: integer(env, 'EMULATOR_PORT', 3001, 1, 65535) };
     const { host, port: emulatorPort } = emulator;
     const flow = (f: Flow) => ({ authority: emulatorAuthority(host, emulatorPort, EMULATOR_FLOWS[f]), name: EMULATOR_FLOWS[f] });
-    flows = { signUpSignIn: flow('signUpSignIn'), editProfile: flow('editProfile'), resetPassword: flow('resetPassword') };
-  } else {
+    flows = provider === 'b2c'
+      ? { signUpSignIn: flow('signUpSignIn'), editProfile: flow('editProfile'), resetPassword: flow('resetPassword') }
+      : everyFlow({ authority: `http://${host}:${emulatorPort}/${EMULATOR_TENANT_ID}`, name: '' });
+  } else if (provider === 'b2c') {
     flows = {
       signUpSignIn: authority(env, 'signUpSignIn', production),
       editProfile: authority(env, 'editProfile', production),
       resetPassword: authority(env, 'resetPassword', production),
     };
+  } else {
+    const raw = required(env, 'AUTHORITY').replace(/\/+$/, '');
+    flows = everyFlow(externalIdAuthority(raw, url('AUTHORITY', raw, production)));
   }
 
   const susi = new URL(flows.signUpSignIn.authority);
@@ -270,7 +284,8 @@ export function loadConfig(env: Env): Config {
     sampleApi = { host: emulator.host, port: integer(env, 'SAMPLE_API_PORT', EMULATOR_API.port, 1, 65535) };
     api = {
       uri: `http://${sampleApi.host}:${sampleApi.port}/hello`,
-      scopes: [`https://${EMULATOR_TENANT}.onmicrosoft.com/${EMULATOR_API.name}/${EMULATOR_API.scope}`],
+      // Each provider's form of an API scope: B2C's by tenant and API name, External ID's api://.
+      scopes: [provider === 'b2c' ? `https://${EMULATOR_TENANT}.onmicrosoft.com/${EMULATOR_API.name}/${EMULATOR_API.scope}` : `api://${EMULATOR_API.clientId}/${EMULATOR_API.scope}`],
     };
   }
 
@@ -297,6 +312,8 @@ export function loadConfig(env: Env): Config {
     sessionSecret,
     previousSessionSecrets,
     sessionStore,
+    provider,
+    capabilities: CAPABILITIES[provider],
     flows,
     authorityDomain,
     redirectUri,

@@ -12,6 +12,7 @@ import type { Context, Middleware } from 'koa';
 import koaViews from 'koa-views';
 import nunjucks from 'nunjucks';
 import type { ApiAnswer, Problem, User } from '../../machines/session.ts';
+import type { Capabilities } from '../config.ts';
 
 export const VIEWS = fileURLToPath(new URL('../../views/', import.meta.url));
 
@@ -45,8 +46,10 @@ const { escape } = nunjucks.lib as unknown as { escape(text: string): string };
 /** What nunjucks prints for `{{ value }}` with autoescape on. */
 const printed = (value: unknown) => (value === undefined || value === null ? '' : escape(String(value)));
 
-/** `apiConfigured`: a signed-in person's home page offers the "Call API" button. */
-export function createPages({ apiConfigured }: { apiConfigured: boolean }): Pages {
+/** `apiConfigured`: a signed-in person's home page offers the "Call API" button; `capabilities`:
+ *  the navigation offers "Edit profile" and "Reset password" only when the provider has them. */
+export function createPages({ apiConfigured, capabilities }: { apiConfigured: boolean; capabilities: Capabilities }): Pages {
+  const offers = { apiConfigured, editProfile: capabilities.editProfile, resetPassword: capabilities.resetPassword };
   // The page split where the name goes; oldest first (a Map keeps insertion order), dropped first.
   const kept = new Map<string, string[]>();
 
@@ -56,7 +59,7 @@ export function createPages({ apiConfigured }: { apiConfigured: boolean }): Page
     const key = `${view}\0${user ? 'in' : 'out'}\0${JSON.stringify(model)}`;
     let parts = kept.get(key);
     if (parts === undefined) {
-      await ctx.render(view, { ...model, apiConfigured, showSignInButton: !user, givenName: user ? NAME : undefined });
+      await ctx.render(view, { ...model, ...offers, showSignInButton: !user, givenName: user ? NAME : undefined });
       parts = (ctx.body as string).split(NAME);
       kept.set(key, parts);
       if (kept.size > MAX_KEPT) kept.delete(kept.keys().next().value!);
@@ -72,7 +75,7 @@ export function createPages({ apiConfigured }: { apiConfigured: boolean }): Page
       return render(ctx, 'error.njk', problem, user);
     },
     async api(ctx, user, answer) {
-      await ctx.render('api.njk', { apiConfigured, showSignInButton: !user, givenName: user?.givenName, answer });
+      await ctx.render('api.njk', { ...offers, showSignInButton: !user, givenName: user?.givenName, answer });
     },
   };
 }

@@ -7,6 +7,7 @@ import { fromPromise } from 'xstate';
 import type { Snapshot, StateValue } from 'xstate';
 import { sessionMachine } from '../../machines/session.ts';
 import type { ApiAnswer, CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
+import type { Capabilities } from '../config.ts';
 import type { Identity } from '../identity/index.ts';
 import { StaleSession, type SessionStore } from '../session/store.ts';
 import { rememberEvent } from '../flow/view.ts';
@@ -38,6 +39,8 @@ export interface DispatchOptions {
   recordEvents: boolean;
   /** The web API call (src/web-api), or null when no API is configured. */
   callApi: ((user: User) => Promise<ApiAnswer>) | null;
+  /** What the identity provider offers beyond sign-in (the machine's guards read it). */
+  capabilities: Capabilities;
   now: () => number;
   /** A session older than this ends (its idle timeout is the store's maxAge). */
   sessionAbsoluteMs: number;
@@ -67,7 +70,7 @@ const tookTooLong: Problem = {
 /** Where a request's events left the machine, and what to keep of it; or no answer in time. */
 type Settled = { snapshot: SessionSnapshot; persisted: Snapshot<unknown> | undefined } | 'timedOut';
 
-export function createDispatch({ identity, store, recordEvents, callApi, now, sessionAbsoluteMs, sessionIdleMs, sessionCookie, pending, logoutEndpoint, settleTimeoutMs, log, pages }: DispatchOptions): Dispatch {
+export function createDispatch({ identity, store, recordEvents, callApi, capabilities, now, sessionAbsoluteMs, sessionIdleMs, sessionCookie, pending, logoutEndpoint, settleTimeoutMs, log, pages }: DispatchOptions): Dispatch {
   const keeping = createKeeping({ store, pending, identity, log, now, sessionAbsoluteMs, sessionIdleMs, sessionCookie });
   // The machine's two invoked promises, run by the bridge (see run()).
   const invoked = {
@@ -105,6 +108,8 @@ export function createDispatch({ identity, store, recordEvents, callApi, now, se
     },
     guards: {
       apiConfigured: () => callApi !== null,
+      editProfileOffered: () => capabilities.editProfile,
+      resetPasswordOffered: () => capabilities.resetPassword,
     },
   });
 

@@ -44,7 +44,8 @@ export function chooseAccount(stored: string, oid: string, flowNames: Record<Flo
   const cache = JSON.parse(stored) as Serialized;
   const refreshable = new Set(Object.values(cache.RefreshToken ?? {}).map((token) => token?.home_account_id?.toLowerCase()));
   for (const flow of PREFERENCE) {
-    const prefix = `${oid}-${flowNames[flow]}.`.toLowerCase();
+    // B2C's home account id is `<oid>-<user flow>.<tid>`; External ID's (no flow name) `<oid>.<tid>`.
+    const prefix = (flowNames[flow] ? `${oid}-${flowNames[flow]}.` : `${oid}.`).toLowerCase();
     const account = Object.values(cache.Account ?? {}).find((a) => a?.home_account_id?.toLowerCase().startsWith(prefix));
     const id = account?.home_account_id;
     if (id && refreshable.has(id.toLowerCase())) return { flow, homeAccountId: id };

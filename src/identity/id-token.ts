@@ -1,5 +1,6 @@
 // MSAL checks only the nonce of an ID token; signature, issuer, audience, lifetime, subject and
-// user flow are checked here, against the user flow's own metadata and keys.
+// user flow (B2C) or tenant (External ID) are checked here, against the authority's own metadata
+// and keys: the issuer is read from discovery, never built.
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
 import { tokenRejected, unavailable } from './problems.ts';
@@ -9,6 +10,8 @@ export interface IdTokenExpectations {
   nonce: string;
   /** The user flow this transaction started (B2C's `tfp`, or `acr` in older tenants). */
   flowName: string;
+  /** External ID: the tenant's id, which `tid` must name (its tokens name no user flow). Unset: B2C. */
+  tenantId?: string;
 }
 
 export interface IdTokenVerifier {
@@ -70,6 +73,11 @@ export function createIdTokenVerifier(
       // hands it the nonce), so this refuses nothing MSAL let through: a second belt, should that
       // call ever lose its nonce (test/security/id-token-verifier.test.ts).
       if (payload.nonce !== expected.nonce) throw tokenRejected('ID token: nonce mismatch');
+      if (expected.tenantId !== undefined) {
+        // One issuer may serve several tenants' tokens: the tenant is named by `tid`.
+        if (String(payload.tid ?? '').toLowerCase() !== expected.tenantId) throw tokenRejected('ID token: another tenant');
+        return payload;
+      }
       const flow = String(payload.tfp ?? payload.acr ?? '');
       if (flow.toLowerCase() !== expected.flowName.toLowerCase()) throw tokenRejected('ID token: another user flow');
       return payload;

@@ -41,6 +41,18 @@ interface UserFlowClient {
   /** MSAL's authorization URL for this flow, filled in per request. */
   authorizationUrl: MakeUrl;
   idTokens: IdTokenVerifier;
+  /** External ID: the tenant's id, from the issuer discovery gave; undefined with B2C. */
+  tenantId: string | undefined;
+}
+
+const GUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
+
+/** The tenant id an External ID issuer names in its path; a discovery document without one is not
+ *  an External ID authority (the same failure as an unreachable one: sign-in cannot be checked). */
+function tenantIdOf(issuer: string): string {
+  const id = new URL(issuer).pathname.split('/').find((segment) => GUID.test(segment));
+  if (!id) throw new Error(`the issuer names no tenant id`);
+  return id.toLowerCase();
 }
 
 
@@ -110,7 +122,9 @@ export function createIdentity(
     const { url: authorizationUrl } = await authorizationUrlTemplate((values) =>
       msal.getAuthCodeUrl({ scopes, redirectUri: config.redirectUri, codeChallengeMethod: 'S256', ...values }),
     );
-    return { msalConfig, authorizationUrl, idTokens: createIdTokenVerifier(metadata, config.idpTimeoutMs) };
+    // External ID names the tenant by id in its issuer (https://<tenant-id>.ciamlogin.com/<tenant-id>/v2.0).
+    const tenantId = config.provider === 'external-id' ? tenantIdOf(metadata.issuer) : undefined;
+    return { msalConfig, authorizationUrl, idTokens: createIdTokenVerifier(metadata, config.idpTimeoutMs), tenantId };
   }
 
   /** Built once per flow; a failed build is forgotten so that the next request tries again. */
@@ -157,7 +171,7 @@ export function createIdentity(
     },
 
     async redeem(transaction, params) {
-      const { msalConfig, idTokens } = await client(transaction.flow);
+      const { msalConfig, idTokens, tenantId } = await client(transaction.flow);
       // A client of its own, whose cache holds this redemption only, however many redeem at once.
       const msal = new ConfidentialClientApplication(msalConfig);
       let result: AuthenticationResult;
@@ -178,7 +192,7 @@ export function createIdentity(
       }
       if (!result.account || !result.idToken) throw tokenRejected('the token response carried no ID token');
       const accountId = result.account.localAccountId;
-      const claims = await idTokens.verify(result.idToken, { clientId: config.clientId, nonce: transaction.nonce, flowName: config.flows[transaction.flow].name });
+      const claims = await idTokens.verify(result.idToken, { clientId: config.clientId, nonce: transaction.nonce, flowName: config.flows[transaction.flow].name, tenantId });
       // Only a checked answer is kept: added to the person's entry, beside their other flows' accounts.
       try {
         await tokens.set(accountId, mergeCaches(await tokens.get(accountId), msal.getTokenCache().serialize()));
@@ -187,7 +201,8 @@ export function createIdentity(
       }
       return {
         accountId,
-        givenName: typeof claims.given_name === 'string' ? claims.given_name : '',
+        // External ID's tokens carry `name` (and no given_name unless the user flow collects it).
+        givenName: typeof claims.given_name === 'string' ? claims.given_name : typeof claims.name === 'string' ? claims.name : '',
         name: typeof claims.name === 'string' ? claims.name : '',
       };
     },

@@ -11,13 +11,13 @@ import { createPages, VIEWS, views } from '../../src/http/pages.ts';
 
 // What koa-views would render for each request, straight from nunjucks, with nothing kept.
 const reference = new nunjucks.Environment(new nunjucks.FileSystemLoader(VIEWS), { autoescape: true });
-const layoutOf = (givenName: string | undefined) => ({ showSignInButton: givenName === undefined, givenName });
+const layoutOf = (givenName: string | undefined) => ({ showSignInButton: givenName === undefined, givenName, editProfile: true, resetPassword: true });
 
 let origin: string;
 let server: ReturnType<Koa['listen']>;
 
 beforeAll(async () => {
-  const pages = createPages({ apiConfigured: false });
+  const pages = createPages({ apiConfigured: false, capabilities: { editProfile: true, resetPassword: true } });
   const app = new Koa();
   app.use(views());
   // The test tells the page what to show: who is looking (if anyone), a notice, a problem.

@@ -107,7 +107,7 @@ describe('the transaction in the cookie stays single-use and short-lived', () =>
     expect(names(retried)).toEqual(['b2c.sid', 'b2c.sid.sig', 'b2c.pending']);
   });
 
-  it(`is refused as "took too long" once TRANSACTION_TTL_MS has passed, though the cookie still opens`, async () => {
+  it('is refused as taking too long once TRANSACTION_TTL_MS has passed, though the cookie still opens', async () => {
     const { callback, cookie } = await atCallback();
     skipped = stack.config.transactionTtlMs + 1_000;
     try {

@@ -19,7 +19,7 @@ const alice: User = { accountId: 'alice-oid', givenName: 'Alice', name: 'Alice L
 const alicia: User = { ...alice, givenName: 'Alicia' };
 
 /** A fake identity provider for the machine: each authorize gets a new state, redeem returns `user`. */
-function world(options: { authorizeFails?: Problem; redeemFails?: Problem; user?: User; apiConfigured?: boolean; api?: () => ApiAnswer } = {}) {
+function world(options: { authorizeFails?: Problem; redeemFails?: Problem; user?: User; apiConfigured?: boolean; api?: () => ApiAnswer; offers?: { editProfile: boolean; resetPassword: boolean } } = {}) {
   let counter = 0;
   const answers = new WeakMap<AnyActorRef, Answer>();
   const machine = sessionMachine.provide({
@@ -43,7 +43,11 @@ function world(options: { authorizeFails?: Problem; redeemFails?: Problem; user?
       }),
       callApi: fromPromise<ApiAnswer, { user: User }>(async ({ input }) => options.api?.() ?? { status: 200, body: JSON.stringify({ name: input.user.name }) }),
     },
-    guards: { apiConfigured: () => options.apiConfigured ?? true },
+    guards: {
+      apiConfigured: () => options.apiConfigured ?? true,
+      editProfileOffered: () => options.offers?.editProfile ?? true,
+      resetPasswordOffered: () => options.offers?.resetPassword ?? true,
+    },
   });
 
   let saved: Snapshot<unknown> | undefined;
@@ -363,5 +367,38 @@ describe('session machine: the web API', () => {
     await signedIn(w);
     const inside = await w.request({ type: 'CALL_API' });
     expect([inside.state, inside.answer.problem?.title]).toEqual(['signedIn', 'No web API is configured']);
+  });
+});
+
+describe('what the identity provider offers (External ID: no profile edit, password reset inside sign-in)', () => {
+  const externalId = { editProfile: false, resetPassword: false };
+
+  it('signed in: edit profile and reset password answer a page saying so, and nothing is started', async () => {
+    const w = await signedIn(world({ offers: externalId }));
+    const edit = await w.request({ type: 'EDIT_PROFILE' });
+    expect([edit.state, edit.answer.problem?.title, edit.context.transaction]).toEqual(['signedIn', 'Profile editing is not offered', null]);
+    const reset = await w.request({ type: 'RESET_PASSWORD' });
+    expect([reset.state, reset.answer.problem?.title, reset.answer.problem?.status, reset.context.user]).toEqual(['signedIn', 'Password reset is part of sign-in', 404, alice]);
+  });
+
+  it('signed out: the same pages, no redirect to sign in first', async () => {
+    const w = world({ offers: externalId });
+    const edit = await w.request({ type: 'EDIT_PROFILE' });
+    expect([edit.state, edit.answer.redirect, edit.answer.problem?.status]).toEqual(['signedOut', undefined, 404]);
+    const reset = await w.request({ type: 'RESET_PASSWORD' });
+    expect([reset.state, reset.answer.problem?.detail]).toEqual(['signedOut', 'To reset your password, choose "Forgot password?" on the sign-in page. Nothing has changed.']);
+  });
+
+  it('a button pressed while signing in abandons that sign-in and answers the same page', async () => {
+    const w = world({ offers: externalId });
+    await w.request({ type: 'SIGN_IN' });
+    const edit = await w.request({ type: 'EDIT_PROFILE' });
+    expect([edit.state, edit.answer.problem?.title, edit.context.transaction]).toEqual(['signedOut', 'Profile editing is not offered', null]);
+  });
+
+  it('sign-in, the API call and sign-out work as with B2C', async () => {
+    const w = await signedIn(world({ offers: externalId }));
+    expect((await w.request({ type: 'CALL_API' })).answer.api?.status).toBe(200);
+    expect((await w.request({ type: 'SIGN_OUT' })).state).toBe('signedOut');
   });
 });

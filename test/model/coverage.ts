@@ -58,5 +58,9 @@ export function coverageOf(machine: AnyStateMachine, taken: Taken): CoverageRepo
   };
 }
 
-export const formatCoverage = ({ transitions, states }: CoverageReport): string =>
-  `transition coverage: ${transitions.covered}/${transitions.total}\nstate coverage: ${states.covered}/${states.total}`;
+/** `impossible`: what the provider's mode can never take, left out of the count and said so. */
+export function formatCoverage({ transitions, states }: CoverageReport, impossible: { transitions: string[]; states: string[] } = { transitions: [], states: [] }): string {
+  const part = (name: string, { covered, total }: { covered: number; total: number }, left: number) =>
+    `${name} coverage: ${covered}/${total - left}${left ? ` (${left} not possible with this provider)` : ''}`;
+  return `${part('transition', transitions, impossible.transitions.length)}\n${part('state', states, impossible.states.length)}`;
+}

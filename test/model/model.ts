@@ -31,7 +31,10 @@ export type Act =
    * fixes it); REFUSED: the API answers 401 whatever token it gets; FAILS: the API answers 500;
    * UNCONFIGURED: /api of an instance that has no API configured (same sessions).
    */
-  | { type: 'CALL_API' | 'CALL_API_REVOKED' | 'CALL_API_REFUSED' | 'CALL_API_FAILS' | 'CALL_API_UNCONFIGURED' };
+  | { type: 'CALL_API' | 'CALL_API_REVOKED' | 'CALL_API_REFUSED' | 'CALL_API_FAILS' | 'CALL_API_UNCONFIGURED' }
+  /** The identity provider's own session ends (it expired, or was signed out elsewhere) while the
+   *  app's goes on; the person then visits home. Its next user flow asks for the password again. */
+  | { type: 'IDP_SESSION_ENDS' };
 
 export type IdpPage = 'sign-in' | 'profile' | 'reset' | 'sign-in-first';
 
@@ -241,6 +244,10 @@ export function step(machine: AnyStateMachine, world: World, act: Act): Outcome 
     case 'CALL_API_REFUSED': fate = { apiRefuses: true }; view = follow(send({ type: 'CALL_API' })); break;
     case 'CALL_API_FAILS': fate = { apiFails: true }; view = follow(send({ type: 'CALL_API' })); break;
     case 'CALL_API_UNCONFIGURED': fate = { noApi: true }; view = follow(send({ type: 'CALL_API' })); break;
+    case 'IDP_SESSION_ENDS':
+      sso = false;
+      view = follow(send({ type: 'SHOW' }));
+      break;
     case 'SESSION_EXPIRES':
       session = initialWorld(machine).session; // the bridge starts from nothing...
       send({ type: 'EXPIRE' }); // ...says so...
@@ -263,18 +270,27 @@ const AT_PAGE: Record<IdpPage, Act['type'][]> = {
   'sign-in-first': [],
 };
 
+/** Whether the provider (as the machine was provided with it) offers this capability. */
+const offered = (machine: AnyStateMachine, guard: 'editProfileOffered' | 'resetPasswordOffered'): boolean =>
+  (machine.implementations.guards[guard] as (() => boolean) | undefined)?.() !== false;
+
 /** What the person (or an attacker) can do from here. */
 export function actsFrom(machine: AnyStateMachine, world: World): Act[] {
   const acts: Act[] = (['VISIT_HOME', ...BUTTONS, 'SIGN_OUT', 'CALLBACK_FORGED', 'CALL_API'] as const).map((type) => ({ type }));
   // What the API and B2C can do to a call: tried from a signed-in page, and the unconfigured
   // instance from there and from a first visit.
-  if (world.session.value === 'signedIn') acts.push({ type: 'CALL_API_REVOKED' }, { type: 'CALL_API_REFUSED' }, { type: 'CALL_API_FAILS' });
+  // A revocation is tried where a new sign-in follows at once (SSO): the model lets it go after the
+  // act, and so does the emulator once the person has signed in again.
+  if (world.session.value === 'signedIn') acts.push(...(world.sso ? [{ type: 'CALL_API_REVOKED' } as const] : []), { type: 'CALL_API_REFUSED' }, { type: 'CALL_API_FAILS' });
   if (world.session.value === 'signedIn' || pristine(world.session)) acts.push({ type: 'CALL_API_UNCONFIGURED' });
   for (const button of BUTTONS) if (authorizes(machine, world, button)) acts.push({ type: 'AUTHORIZE_FAILS', button });
   if (!pristine(world.session)) acts.push({ type: 'SESSION_EXPIRES' });
+  if (world.sso && world.session.value === 'signedIn') acts.push({ type: 'IDP_SESSION_ENDS' });
   const open = world.session.context.transaction;
   if (open) {
-    for (const type of AT_PAGE[idpPage(open.flow, world.sso)]) acts.push({ type } as Act);
+    // "Forgot your password?" comes back to the app (AADB2C90118) only from a B2C that has a reset flow.
+    const atPage = AT_PAGE[idpPage(open.flow, world.sso)].filter((type) => type !== 'CALLBACK_FORGOT' || offered(machine, 'resetPasswordOffered'));
+    for (const type of atPage) acts.push({ type } as Act);
     acts.push({ type: 'CALLBACK_ERROR' }, { type: 'CALLBACK_NO_CODE' });
   }
   return acts;

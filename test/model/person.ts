@@ -103,6 +103,11 @@ export class Person {
         // No rename: the app refuses the late answer, so the name it shows must stay as it was.
         await this.stack.later(this.stack.config.transactionTtlMs + 1000, () => this.complete(false));
         break;
+      case 'IDP_SESSION_ENDS':
+        // The emulator's cookies go (its session), the app's stay.
+        this.browser.jar.forget((cookie) => !cookie.name.startsWith('b2c.'));
+        await this.browser.get(`${appOrigin}/`);
+        break;
       case 'SESSION_EXPIRES':
         await this.stack.later(this.stack.config.sessionAbsoluteMs + 1000, () => this.browser.get(`${appOrigin}/`));
         break;

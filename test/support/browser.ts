@@ -103,6 +103,9 @@ export class CookieJar {
   all(): Cookie[] { return [...this.#cookies]; }
 
   clear(): void { this.#cookies = []; }
+
+  /** Drops the cookies `which` picks (another site's session ending, say). */
+  forget(which: (cookie: Cookie) => boolean): void { this.#cookies = this.#cookies.filter((c) => !which(c)); }
 }
 
 function defaultPath(url: URL): string {
