@@ -208,37 +208,78 @@ describe('every route in every state', () => {
 });
 
 describe('behind a TLS-terminating proxy', () => {
-  const sessionCookie = (response: request.Response, name = 'b2c.sid') =>
-    ([] as string[]).concat(response.headers['set-cookie'] ?? []).find((c) => c.startsWith(`${name}=`));
+  /** The app's Set-Cookie lines, by cookie name. */
+  const cookiesOf = (response: Response) => new Map(response.headers.getSetCookie().map((line) => [line.split('=')[0]!, line]));
+
+  /**
+   * The demo user's sign-in with each of the app's answers kept whole: /signin, the emulator's
+   * pages (a browser of their own, stopped at the way back), then the callback, both sent with
+   * `headers` (a proxy's). The callback carries /signin's cookie as the browser would, though it may
+   * be Secure and this test talks plain http to the app.
+   */
+  async function signInThrough(s: Stack, headers: Record<string, string>) {
+    const signin = await fetch(`${s.appOrigin}/signin`, { headers, redirect: 'manual' });
+    expect(signin.status).toBe(302);
+    const atEmulator = new Browser({ stopAt: (url) => url.pathname === '/redirect' });
+    await atEmulator.get(signin.headers.get('location')!);
+    await signInAsDemo(atEmulator);
+    expect(atEmulator.page.stopped).toBe(true);
+    const back = new URL(atEmulator.url);
+    const cookie = signin.headers.getSetCookie().map((line) => line.split(';')[0]).join('; ');
+    const callback = await fetch(`${s.appOrigin}${back.pathname}${back.search}`, { headers: { ...headers, cookie }, redirect: 'manual' });
+    // Signed in: home, with a session id and its signature, and the pending cookie cleared.
+    expect([callback.status, callback.headers.get('location')]).toEqual([302, '/']);
+    return { signin, callback };
+  }
+
+  const cleared = (line: string | undefined) => expect(line).toMatch(/;\s*expires=Thu, 01 Jan 1970/i);
 
   it('marks the cookie Secure and sends HSTS when the proxy says https', async () => {
     const proxied = await startStack({ TRUST_PROXY: 'true' });
     try {
-      const response = await request(proxied.appOrigin).get('/signin').set('X-Forwarded-Proto', 'https').expect(302);
-      expect(sessionCookie(response)).toMatch(/;\s*secure/i);
-      expect(response.headers['strict-transport-security']).toContain('max-age=');
+      const { signin, callback } = await signInThrough(proxied, { 'x-forwarded-proto': 'https' });
+      // Before sign-in completes, the visitor's session is in its pending cookie only.
+      expect([...cookiesOf(signin).keys()]).toEqual(['b2c.pending']);
+      expect(cookiesOf(signin).get('b2c.pending')).toMatch(/;\s*secure/i);
+      expect(signin.headers.get('strict-transport-security')).toContain('max-age=');
+
+      const set = cookiesOf(callback);
+      expect([...set.keys()]).toEqual(['b2c.sid', 'b2c.sid.sig', 'b2c.pending']);
+      for (const line of set.values()) expect(line).toMatch(/;\s*secure/i);
+      cleared(set.get('b2c.pending'));
+      expect(callback.headers.get('strict-transport-security')).toContain('max-age=');
     } finally {
       await proxied.close();
     }
   });
 
   it('names the cookie __Host- when the app is public on https', async () => {
-    const proxied = await startStack({ TRUST_PROXY: 'true', APP_REDIRECT_URI: 'https://app.localhost/redirect' });
+    const PUBLIC_REDIRECT = 'https://app.localhost/redirect';
+    const proxied = await startStack({ TRUST_PROXY: 'true', APP_REDIRECT_URI: PUBLIC_REDIRECT }, undefined, { redirectUris: [PUBLIC_REDIRECT] });
     try {
-      const response = await request(proxied.appOrigin).get('/signin').set('X-Forwarded-Proto', 'https').expect(302);
-      const cookie = sessionCookie(response, '__Host-b2c.sid');
-      expect(cookie).toMatch(/;\s*secure/i);
-      expect(cookie).toMatch(/;\s*path=\//i);
-      expect(cookie).not.toMatch(/domain=/i);
+      const { signin, callback } = await signInThrough(proxied, { 'x-forwarded-proto': 'https' });
+      expect([...cookiesOf(signin).keys()]).toEqual(['__Host-b2c.pending']);
+      expect([...cookiesOf(callback).keys()]).toEqual(['__Host-b2c.sid', '__Host-b2c.sid.sig', '__Host-b2c.pending']);
+      // What a browser requires of a __Host- cookie, the clearing of the pending one included.
+      for (const line of [...cookiesOf(signin).values(), ...cookiesOf(callback).values()]) {
+        expect(line).toMatch(/;\s*secure/i);
+        expect(line).toMatch(/;\s*path=\/(;|$)/i);
+        expect(line).not.toMatch(/domain=/i);
+      }
+      cleared(cookiesOf(callback).get('__Host-b2c.pending'));
     } finally {
       await proxied.close();
     }
   });
 
   it('ignores X-Forwarded-Proto from anyone when no proxy is trusted', async () => {
-    const response = await request(stack.appOrigin).get('/signin').set('X-Forwarded-Proto', 'https').expect(302);
-    expect(sessionCookie(response)).not.toMatch(/secure/i);
-    expect(response.headers['strict-transport-security']).toBeUndefined();
+    const { signin, callback } = await signInThrough(stack, { 'x-forwarded-proto': 'https' });
+    expect([...cookiesOf(signin).keys()]).toEqual(['b2c.pending']);
+    expect([...cookiesOf(callback).keys()]).toEqual(['b2c.sid', 'b2c.sid.sig', 'b2c.pending']);
+    // The attributes only: a sealed value is long enough to spell anything.
+    for (const line of [...cookiesOf(signin).values(), ...cookiesOf(callback).values()]) expect(line.slice(line.indexOf(';'))).not.toMatch(/secure/i);
+    expect(signin.headers.get('strict-transport-security')).toBeNull();
+    expect(callback.headers.get('strict-transport-security')).toBeNull();
   });
 });
 

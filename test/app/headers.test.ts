@@ -91,9 +91,11 @@ describe('pages of failures rendered in place', () => {
     const redis = await startRedis();
     const stack = await startStack({ SESSION_STORE: redis.url, IDP_TIMEOUT_MS: '1000' });
     try {
+      // Signed in: a session, held in Redis (a visitor's is in its own cookie, and needs no store).
       const browser = new Browser();
-      await browser.get(`${stack.appOrigin}/signin`); // a session, held in Redis
-      expect(browser.url).toContain(stack.emulator.origin);
+      await browser.get(`${stack.appOrigin}/signin`);
+      await browser.submit('#next', { signInName: stack.emulator.demoUser.email, password: stack.emulator.demoUser.password });
+      expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
       await redis.stop();
       const response = await get(stack.appOrigin, '/', cookieOf(browser, stack.appOrigin));
       expect(response.status).toBe(503);

@@ -1,7 +1,7 @@
 // Every journey of the tutorial, over real HTTP: the app and the built-in emulator on loopback, a
 // scripted browser clicking the same buttons a person would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser } from '../support/browser.ts';
+import { Browser, CookieJar } from '../support/browser.ts';
 import { createIdentity } from '../../src/identity/index.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -81,6 +81,8 @@ describe('sign-in', () => {
   it('signs the demo user in and greets them, on a new session id', async () => {
     const browser = new Browser();
     await browser.get(`${stack.appOrigin}/signin`);
+    // Mid-sign-in, the browser holds its pending cookie and no session id: one is made at sign-in.
+    expect(browser.jar.matching(new URL(stack.appOrigin)).map((c) => c.name)).toEqual(['b2c.pending']);
     const before = browser.jar.matching(new URL(stack.appOrigin)).find((c) => c.name === 'b2c.sid')?.value;
     await browser.submit('#next', { signInName: stack.emulator.demoUser.email, password: stack.emulator.demoUser.password });
     expect(browser.url).toBe(`${stack.appOrigin}/`);
@@ -102,15 +104,46 @@ describe('sign-in', () => {
   });
 
   it('sets the session cookie HttpOnly and SameSite=Lax, without Secure on plain http', async () => {
-    const response = await fetch(`${stack.appOrigin}/signin`, { redirect: 'manual' });
-    const cookie = response.headers.getSetCookie().find((c) => c.startsWith('b2c.sid='))!;
-    expect(cookie).toMatch(/httponly/i);
-    expect(cookie).toMatch(/samesite=lax/i);
-    expect(cookie).not.toMatch(/secure/i);
-    // What the browser sends back: the id and its signature, 85 bytes, nothing else.
-    const sent = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    // The session cookie is set where someone is signed in: the callback's answer.
+    const browser = new Browser({ stopAt: (url) => url.pathname === '/redirect' });
+    await browser.get(`${stack.appOrigin}/signin`);
+    await browser.submit('#next', { signInName: stack.emulator.demoUser.email, password: stack.emulator.demoUser.password });
+    expect(browser.page.stopped).toBe(true);
+    const app = new URL(stack.appOrigin);
+    const response = await fetch(browser.url, { headers: { cookie: browser.jar.header(app, { crossSite: true, method: 'GET' }) }, redirect: 'manual' });
+    expect(response.headers.get('location')).toBe('/');
+    for (const name of ['b2c.sid', 'b2c.sid.sig']) {
+      const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`))!;
+      expect(cookie).toMatch(/;\s*httponly/i);
+      expect(cookie).toMatch(/;\s*samesite=lax/i);
+      expect(cookie).not.toMatch(/secure/i);
+    }
+    // What the browser sends back: the id and its signature, 85 bytes, nothing else (the pending
+    // cookie is cleared by the same answer).
+    browser.jar.store(new URL(browser.url), response.headers.getSetCookie());
+    const sent = browser.jar.header(app, { crossSite: false, method: 'GET' });
     expect(sent).toMatch(/^b2c\.sid=[\w-]{36}; b2c\.sid\.sig=[\w-]{27}$/);
     expect(sent).toHaveLength(85);
+  });
+
+  it('/signin sets only the pending cookie: HttpOnly, SameSite=Lax, Path=/, without Secure on plain http, under 1,024 bytes', async () => {
+    const response = await fetch(`${stack.appOrigin}/signin`, { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    const lines = response.headers.getSetCookie();
+    expect(lines.map((c) => c.split('=')[0])).toEqual(['b2c.pending']);
+    const attributes = lines[0]!.slice(lines[0]!.indexOf(';'));
+    expect(attributes).toMatch(/;\s*httponly/i);
+    expect(attributes).toMatch(/;\s*samesite=lax/i);
+    expect(attributes).toMatch(/;\s*path=\/(;|$)/i);
+    expect(attributes).not.toMatch(/secure/i);
+    // The whole header, and what the browser sends back with the callback, stay well under the
+    // 4 KB a browser keeps per cookie.
+    expect(lines.join('\n').length).toBeLessThan(1024);
+    const jar = new CookieJar();
+    jar.store(new URL(`${stack.appOrigin}/signin`), lines);
+    const sent = jar.header(new URL(`${stack.appOrigin}/redirect`), { crossSite: true, method: 'GET' });
+    expect(sent).toMatch(/^b2c\.pending=[\w.-]+$/);
+    expect(sent.length).toBeLessThan(1024);
   });
 
   it('sign-up creates the account and greets the new user by name', async () => {

@@ -1,8 +1,9 @@
 // Behind a TLS-terminating proxy: the browser is at https://app.localhost, the proxy talks plain http
-// to the app on loopback (this test is the proxy). Whatever X-Forwarded-Proto says, the session
-// cookie is one a browser keeps on an https site (__Host-, Secure, Path=/, no Domain) and HSTS is
-// sent; a proxy that does not say https is named once in the log. An http public origin (a
-// developer's localhost) keeps the cookie and headers it had.
+// to the app on loopback (this test is the proxy). Whatever X-Forwarded-Proto says, the cookies
+// (a visitor's pending one from /signin, the session's from the sign-in's callback) are ones a
+// browser keeps on an https site (__Host-, Secure, Path=/, no Domain) and HSTS is sent; a proxy that
+// does not say https is named once in the log. An http public origin (a developer's localhost) keeps
+// the cookies and headers it had.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Browser, CookieJar } from '../support/browser.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -24,8 +25,39 @@ function keptByBrowser(line: string): boolean {
   return /;\s*secure(;|$)/i.test(line) && /;\s*path=\/(;|$)/i.test(line) && !/;\s*domain=/i.test(line);
 }
 
-const sessionCookies = (response: Response) => response.headers.getSetCookie().filter((c) => c.includes('b2c.sid'));
+/** The app's cookies an answer sets (or clears): the pending one, the session id and its signature. */
+const appCookies = (response: Response) => response.headers.getSetCookie().filter((c) => /^(__Host-)?b2c\./.test(c));
+const names = (cookies: string[]) => cookies.map((c) => c.split('=')[0]);
+/** A Set-Cookie line's attributes, without its value (a sealed value is long enough to spell anything). */
+const attributes = (line: string) => line.slice(line.indexOf(';'));
 const proxyWarnings = (stack: Stack) => stack.logs.filter((line) => line.includes('X-Forwarded-Proto'));
+
+/**
+ * The demo user's sign-in through the proxy: /signin, the emulator's pages (a browser of their own,
+ * stopped at the way back to the app), then the callback with /signin's cookie, both forwarded with
+ * `proto`. Returns both of the app's answers, the callback's checked to have signed the person in.
+ */
+async function signInThrough(stack: Stack, proto: string | undefined) {
+  const signin = await forward(stack, '/signin', { proto });
+  expect(signin.status).toBe(302);
+  const emulatorPage = new Browser({ stopAt: (url) => url.pathname === '/redirect' });
+  await emulatorPage.get(signin.headers.get('location')!);
+  await emulatorPage.submit('#next', { signInName: stack.emulator.demoUser.email, password: stack.emulator.demoUser.password });
+  expect(emulatorPage.page.stopped).toBe(true);
+  const back = new URL(emulatorPage.url);
+  const cookie = signin.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const callback = await forward(stack, `${back.pathname}${back.search}`, { proto, cookie });
+  expect([callback.status, callback.headers.get('location')]).toEqual([302, '/']);
+  return { signin, callback };
+}
+
+/** The callback's answer: the session's cookies set, then the pending one cleared. */
+function expectSignedInCookies(callback: Response, prefix: '' | '__Host-') {
+  const cookies = appCookies(callback);
+  expect(names(cookies)).toEqual([`${prefix}b2c.sid`, `${prefix}b2c.sid.sig`, `${prefix}b2c.pending`]);
+  expect(cookies[2]).toMatch(/;\s*expires=Thu, 01 Jan 1970/i);
+  return cookies;
+}
 
 describe('an https public origin behind a trusted proxy', () => {
   let stack: Stack;
@@ -34,19 +66,33 @@ describe('an https public origin behind a trusted proxy', () => {
   });
   afterAll(() => stack.close());
 
-  it.each(PROTOS)('X-Forwarded-Proto %s: /signin sets a __Host- cookie that is Secure, for Path=/, without Domain, and sends HSTS', async (_, proto) => {
-    const response = await forward(stack, '/signin', { proto });
-    expect(response.status).toBe(302);
-    expect(response.headers.get('location')).toContain(stack.emulator.origin);
-    const cookies = sessionCookies(response);
-    expect(cookies.map((c) => c.split('=')[0])).toEqual(['__Host-b2c.sid', '__Host-b2c.sid.sig']);
+  /** What a browser requires of a __Host- cookie, and HSTS. */
+  function expectHostCookies(response: Response, cookies: string[]) {
+    expect(cookies.length).toBeGreaterThan(0);
     for (const cookie of cookies) {
+      expect(cookie).toMatch(/^__Host-/);
       expect(cookie).toMatch(/;\s*secure(;|$)/i);
       expect(cookie).toMatch(/;\s*path=\/(;|$)/i);
       expect(cookie).not.toMatch(/domain=/i);
       expect(keptByBrowser(cookie)).toBe(true);
     }
     expect(response.headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+  }
+
+  it.each(PROTOS)('X-Forwarded-Proto %s: /signin sets a __Host- cookie that is Secure, for Path=/, without Domain, and sends HSTS', async (_, proto) => {
+    const response = await forward(stack, '/signin', { proto });
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toContain(stack.emulator.origin);
+    // A visitor's session is its pending cookie: no session id before sign-in completes.
+    const cookies = appCookies(response);
+    expect(names(cookies)).toEqual(['__Host-b2c.pending']);
+    expectHostCookies(response, cookies);
+  });
+
+  it.each(PROTOS)('X-Forwarded-Proto %s: the sign-in\'s callback sets the __Host- session cookies, Secure, for Path=/, without Domain, and clears the pending one alike', async (_, proto) => {
+    const { callback } = await signInThrough(stack, proto);
+    // The clearing too: a browser ignores a __Host- Set-Cookie without Secure, and would keep the pending cookie.
+    expectHostCookies(callback, expectSignedInCookies(callback, '__Host-'));
   });
 
   it('a whole sign-in works when the proxy sends no X-Forwarded-Proto at all', async () => {
@@ -99,12 +145,18 @@ describe('a proxy that does not say https', () => {
   });
 
   it('is not warned about when no proxy is trusted: the cookie is Secure all the same', async () => {
-    const stack = await startStack({ APP_REDIRECT_URI: `${PUBLIC}/redirect` });
+    const stack = await startStack({ APP_REDIRECT_URI: `${PUBLIC}/redirect` }, undefined, { redirectUris: [`${PUBLIC}/redirect`] });
     try {
-      const response = await forward(stack, '/signin');
-      expect(sessionCookies(response).every(keptByBrowser)).toBe(true);
-      expect(sessionCookies(response)[0]).toMatch(/^__Host-b2c\.sid=.*;\s*secure/i);
-      expect(response.headers.get('strict-transport-security')).toMatch(/^max-age=/);
+      const { signin, callback } = await signInThrough(stack, undefined);
+      expect(names(appCookies(signin))).toEqual(['__Host-b2c.pending']);
+      const session = expectSignedInCookies(callback, '__Host-');
+      for (const [response, cookies] of [[signin, appCookies(signin)], [callback, session]] as const) {
+        for (const cookie of cookies) {
+          expect(keptByBrowser(cookie)).toBe(true);
+          expect(cookie).toMatch(/;\s*secure(;|$)/i);
+        }
+        expect(response.headers.get('strict-transport-security')).toMatch(/^max-age=/);
+      }
       expect(proxyWarnings(stack)).toEqual([]);
     } finally {
       await stack.close();
@@ -121,18 +173,19 @@ describe('an http public origin (a developer on localhost)', () => {
 
   it('keeps today\'s cookie: b2c.sid, not Secure, no HSTS, nothing logged about the proxy, when the proxy does not say https', async () => {
     for (const proto of [undefined, 'http', 'http,https']) {
-      const response = await forward(stack, '/signin', { proto });
-      const cookies = sessionCookies(response);
-      expect(cookies.map((c) => c.split('=')[0])).toEqual(['b2c.sid', 'b2c.sid.sig']);
-      for (const cookie of cookies) expect(cookie).not.toMatch(/secure/i);
-      expect(response.headers.get('strict-transport-security')).toBeNull();
+      const { signin, callback } = await signInThrough(stack, proto);
+      expect(names(appCookies(signin))).toEqual(['b2c.pending']);
+      const session = expectSignedInCookies(callback, '');
+      for (const cookie of [...appCookies(signin), ...session]) expect(attributes(cookie)).not.toMatch(/secure/i);
+      for (const response of [signin, callback]) expect(response.headers.get('strict-transport-security')).toBeNull();
     }
     expect(proxyWarnings(stack)).toEqual([]);
   });
 
   it('and, as before, Secure and HSTS when the trusted proxy says https', async () => {
-    const response = await forward(stack, '/signin', { proto: 'https' });
-    expect(sessionCookies(response)[0]).toMatch(/^b2c\.sid=.*;\s*secure/i);
-    expect(response.headers.get('strict-transport-security')).toMatch(/^max-age=/);
+    const { signin, callback } = await signInThrough(stack, 'https');
+    expect(appCookies(signin)).toEqual([expect.stringMatching(/^b2c\.pending=.*;\s*secure/i)]);
+    for (const cookie of expectSignedInCookies(callback, '')) expect(cookie).toMatch(/;\s*secure(;|$)/i);
+    for (const response of [signin, callback]) expect(response.headers.get('strict-transport-security')).toMatch(/^max-age=/);
   });
 });

@@ -92,6 +92,36 @@ describe.skipIf(skipRedis)('two instances sharing Redis', () => {
     expect(browser.text()).toContain(`Hi ${emulator.demoUser.givenName}`);
   });
 
+  // A visitor's transaction is in its pending cookie, which either instance opens: what keeps its
+  // callback single-use is the spent mark both instances share in Redis.
+  it('the same callback with its pending cookie, sent to both instances at once and again later, signs in once and reaches the token endpoint once', async () => {
+    const browser = new Browser({ stopAt: (url) => url.pathname === '/redirect' });
+    await browser.get(`${balancer.origin}/signin`);
+    await browser.submit('#next', { signInName: emulator.demoUser.email, password: emulator.demoUser.password });
+    expect(browser.page.stopped).toBe(true);
+    const cookie = browser.jar.header(new URL(balancer.origin), { crossSite: true, method: 'GET' });
+    expect(cookie).toMatch(/^b2c\.pending=/);
+    const back = new URL(browser.url);
+    const at = (instance: Instance) => fetch(`http://127.0.0.1:${instance.port}${back.pathname}${back.search}`, { headers: { cookie }, redirect: 'manual' });
+    const names = (answer: Response) => answer.headers.getSetCookie().map((c) => c.split('=')[0]);
+    const from = emulator.tokenRequests.length;
+
+    const both = await Promise.all(instances.map(at));
+    const winners = both.filter((answer) => names(answer).includes('b2c.sid'));
+    expect(winners).toHaveLength(1);
+    expect(names(winners[0]!)).toEqual(['b2c.sid', 'b2c.sid.sig', 'b2c.pending']);
+    const later = await Promise.all(instances.map(at));
+    for (const answer of [...both, ...later]) expect(answer.status).toBeLessThan(500);
+    for (const answer of later) expect(names(answer)).not.toContain('b2c.sid');
+    expect(emulator.tokenRequests.slice(from).map((t) => t.grantType)).toEqual(['authorization_code']);
+
+    // The one session works on either instance.
+    const session = winners[0]!.headers.getSetCookie().map((c) => c.split(';')[0]!).filter((c) => c.startsWith('b2c.sid')).join('; ');
+    for (const instance of instances) {
+      expect(await (await fetch(`http://127.0.0.1:${instance.port}/`, { headers: { cookie: session } })).text()).toContain(`Hi ${emulator.demoUser.givenName}`);
+    }
+  });
+
   it('the API: a token redeemed on one instance is renewed on the other from the shared cache', async () => {
     emulator.lifetimes.accessTokenSeconds = 60; // due at once: every call refreshes
     try {

@@ -3,6 +3,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PendingCookie } from '../../src/http/pending-cookie.ts';
 import { MemoryStore } from '../../src/session/store.ts';
 import { Browser } from '../support/browser.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -27,17 +28,29 @@ async function signInAsDemo(s: Stack, browser: Browser) {
 describe('the identity provider fails mid-journey', () => {
   it('the emulator stops after the person signed in there: 503, no transaction kept, and later it works', async () => {
     const { stack: s, store } = await withStore();
+    // The visitor's session, the open transaction in it, is sealed in its browser's pending cookie.
+    const opener = new PendingCookie('b2c.pending', [s.config.sessionSecret], s.config.sessionIdleMs, Date.now, false);
+    const transactionOf = (b: Browser) => {
+      const sealed = b.jar.matching(new URL(s.appOrigin)).find((c) => c.name === 'b2c.pending')?.value;
+      const pending = sealed === undefined ? undefined : opener.open(sealed);
+      return (pending?.machine as { context?: { transaction?: { state: string } | null } } | undefined)?.context?.transaction ?? undefined;
+    };
     const browser = new Browser({ stopAt: (url) => url.pathname === '/redirect' });
     await browser.get(`${s.appOrigin}/signin`);
     await signInAsDemo(s, browser);
-    const key = browser.jar.matching(new URL(s.appOrigin)).find((c) => c.name === 'b2c.sid')!.value;
-    expect(((await store.get(key)) as { machine: { context: { transaction: unknown } } }).machine.context.transaction).not.toBeNull();
+    const transaction = transactionOf(browser);
+    expect(transaction?.state).toBe(new URL(browser.url).searchParams.get('state'));
+    expect(store.size).toBe(0);
     await s.emulator.close(); // the code is in the callback URL; the token endpoint is gone
     await browser.follow();
     expect(browser.status).toBe(503);
     expect(browser.$('#Home').attr('href')).toBe('/');
-    // Back to a visitor with nothing kept: the transaction is gone, and so is the whole session.
-    expect(await store.get(key)).toBeUndefined();
+    // Back to a visitor with nothing kept: no transaction in the browser's cookie (cleared, or
+    // holding none), no session in the store, and no spent mark left on the transaction.
+    expect(transactionOf(browser)).toBeUndefined();
+    expect(store.size).toBe(0);
+    expect(await store.spendTransaction(transaction!.state, Date.now() + 60_000)).toBe(true);
+    await store.unspendTransaction(transaction!.state);
 
     await s.restartEmulator();
     const again = new Browser();

@@ -11,11 +11,24 @@ const WRONG = 'wrong-Redis-passw0rd-9b2e';
 
 const records = (stack: Stack) => stack.logs.map((line) => JSON.parse(line) as Record<string, unknown>);
 
-/** What an operator or a load balancer sees: /readyz's status and body, and the pages' status. */
-async function probe(stack: Stack, cookie = '') {
+/** What an operator or a load balancer sees: /readyz's status and body, and the status and body of
+ *  `page`, a request that needs the session store. */
+async function probe(stack: Stack, page: () => Promise<Response>) {
   const readyz = await fetch(`${stack.appOrigin}/readyz`);
-  const page = await fetch(`${stack.appOrigin}/signin`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
-  return { readyz: { status: readyz.status, body: await readyz.text() }, page: { status: page.status, body: await page.text() } };
+  const answer = await page();
+  return { readyz: { status: readyz.status, body: await readyz.text() }, page: { status: answer.status, body: await answer.text() } };
+}
+
+/** The demo user's sign-in up to the app's callback, which is returned, not yet sent: the request
+ *  that writes the session (a visitor's is in its pending cookie, so /signin needs no store). */
+async function callbackOf(stack: Stack): Promise<() => Promise<Response>> {
+  const browser = new Browser({ stopAt: (url) => url.pathname === '/redirect' });
+  await browser.get(`${stack.appOrigin}/signin`);
+  await browser.submit('#next', { signInName: stack.emulator.demoUser.email, password: stack.emulator.demoUser.password });
+  expect(browser.page.stopped).toBe(true);
+  const cookie = browser.jar.header(new URL(stack.appOrigin), { crossSite: true, method: 'GET' });
+  expect(cookie).toMatch(/^b2c\.pending=/);
+  return () => fetch(browser.url, { headers: { cookie }, redirect: 'manual' });
 }
 
 describe.skipIf(skipRedis)('a Redis password in SESSION_STORE', () => {
@@ -28,11 +41,15 @@ describe.skipIf(skipRedis)('a Redis password in SESSION_STORE', () => {
   it('a wrong one: sessions refused with a 503, /readyz names the session store, and neither the logs nor the answers hold it', async () => {
     const stack = await startStack({ SESSION_STORE: `redis://default:${WRONG}@127.0.0.1:${redis.port}`, IDP_TIMEOUT_MS: '1000' });
     try {
-      const answers = [await probe(stack)];
+      const answers = [await probe(stack, await callbackOf(stack))];
       expect(answers[0]).toMatchObject({ readyz: { status: 503, body: 'not ready: session store\n' }, page: { status: 503 } });
       await redis.stop(); // then the server goes away as well
-      answers.push(await probe(stack));
+      answers.push(await probe(stack, await callbackOf(stack)));
       expect(answers[1]).toMatchObject({ readyz: { status: 503, body: 'not ready: session store\n' }, page: { status: 503 } });
+      // A visitor needs no store: /signin still answers, its session sealed in its pending cookie.
+      const visitor = await fetch(`${stack.appOrigin}/signin`, { redirect: 'manual' });
+      expect(visitor.status).toBe(302);
+      expect(visitor.headers.getSetCookie().map((c) => c.split('=')[0])).toEqual(['b2c.pending']);
 
       // The failures were logged (so the lines were there to leak it), and nothing holds the password.
       expect(records(stack).some((r) => r.msg === 'not ready')).toBe(true);
@@ -51,12 +68,13 @@ describe.skipIf(skipRedis)('a Redis password in SESSION_STORE', () => {
     try {
       const browser = new Browser();
       await browser.get(`${stack.appOrigin}/signin`);
-      expect(browser.url).toContain(stack.emulator.origin); // a session, in Redis
+      await browser.submit('#next', { signInName: stack.emulator.demoUser.email, password: stack.emulator.demoUser.password });
+      expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`); // a session, in Redis
       expect((await fetch(`${stack.appOrigin}/readyz`)).status).toBe(200);
       const cookie = browser.jar.header(new URL(stack.appOrigin), { crossSite: false, method: 'GET' });
 
       await redis.stop();
-      const answers = await probe(stack, cookie);
+      const answers = await probe(stack, () => fetch(`${stack.appOrigin}/`, { headers: { cookie }, redirect: 'manual' }));
       expect(answers).toMatchObject({ readyz: { status: 503, body: 'not ready: session store\n' }, page: { status: 503 } });
       expect(records(stack).some((r) => r.msg === 'session store unavailable')).toBe(true);
       expect(records(stack).filter((r) => r.msg === 'not ready')).toHaveLength(1);
