@@ -1,199 +1,194 @@
-// `npm run bench`: the app against a bare Koa server returning the same signed-out page (the
-// ceiling), in one run on one machine, on loopback. Prints each figure and its ratio to the
-// ceiling, checks the targets, and writes docs/BENCHMARKS.md. `--quick` runs ~1 s per case.
+// `npm run bench`: this app side by side with its peers, in one run on one machine, against one B2C
+// emulator (https, in a process of its own): the tutorial's Express app (MSAL, express-session) and
+// an Express app on auth0's express-openid-connect, with a bare Koa server answering a constant page
+// as the ceiling. Per app: signed-out and signed-in GET /, GET /signin (req/s, server CPU µs per
+// request) and whole sign-in journeys (journeys/s, p50/p99, the app's CPU ms per journey). Checks
+// this app's targets, prints MISSED where one is, and writes docs/BENCHMARKS.md.
+//   --quick       about a second per case (the smoke test)
+//   --compiled    this app also compiled by tsc and run by plain node, as one more peer
+//   BENCH_BASELINE=<dir>  also a copy of the project at <dir> (before a change), side by side
+//   BENCH_ONLY=journeys,signed in  only those cases (and the ceiling); the table then lists only them
+//   BENCH_PROFILE=journeys|signed-in|signed-out|signin   a CPU profile of this app for that case
+//                 alone (bench/peers/profile.ts: perf where it runs, else V8's sampler), summarised
+//                 by bench/profile-summary.ts; BENCH_PROFILE=phases: each app's CPU per request of
+//                 a journey, one journey at a time
 //
-// How: the ceiling and the app each run in a process of their own (the app's emulator in a third,
-// as B2C is remote); this process only generates load (autocannon) and counts.
-// The cases are measured in 1-second slices, interleaved round by round in a rotating order, so
-// that whatever else the machine does in the meantime weighs on all of them alike. Each slice also
-// reads the server process's CPU time, all threads, so the cost per request is known too.
-import { fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+// Every server runs in a process of its own and its CPU time is read from /proc (all threads); this
+// process only generates load: autocannon for single requests, scripted browsers for journeys.
+// Cases are measured in slices (1 s; 3 s of journeys), interleaved round by round in a rotating
+// order, so that whatever else the machine does weighs on all of them alike.
 import { cpus, loadavg, totalmem } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import type { Command, Ready } from './server.ts';
+import { freePort } from '../test/support/ports.ts';
+import { journeys, latency, signIn } from './journeys.ts';
+import { startApps, type App } from './peers/apps.ts';
+import { report, target, type Row } from './peers/report.ts';
+import { profileThisApp } from './peers/profile.ts';
+import { startupTimes } from './peers/compiled.ts';
+import { cpuMicros } from './servers.ts';
 
 const quick = process.argv.includes('--quick');
-const rounds = quick ? 1 : 8; // seconds per case
-const sliceSeconds = 1;
-const connections = 16;
-
-interface Server {
-  ready: Promise<Ready>;
-  call<T>(command: Command): Promise<T>;
-}
-
-function startServer(role: 'ceiling' | 'app'): Server {
-  const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [role], {
-    // As `npm start` runs the app (tsx); --expose-gc for the memory figure, in both alike.
-    execArgv: ['--expose-gc', '--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  let nextId = 0;
-  const ready = new Promise<Ready>((resolve, reject) => {
-    child.on('message', (message: { ready?: Ready; id?: number; result?: unknown; error?: string }) => {
-      if (message.ready) return resolve(message.ready);
-      const waiting = pending.get(message.id!);
-      pending.delete(message.id!);
-      if (message.error) waiting?.reject(new Error(`${role}: ${message.error}`));
-      else waiting?.resolve(message.result);
-    });
-    child.once('exit', (code) => {
-      const error = new Error(`the ${role} process exited (${code})`);
-      reject(error);
-      for (const waiting of pending.values()) waiting.reject(error);
-    });
-  });
-  return {
-    ready,
-    call<T>(command: Command) {
-      const id = nextId++;
-      child.send({ id, ...command });
-      return new Promise<T>((resolve, reject) => pending.set(id, { resolve: resolve as (value: unknown) => void, reject }));
-    },
-  };
-}
+const rounds = quick ? 1 : 8;
+const connections = 16; // autocannon's, per single-request case
+const concurrency = 10; // browsers per journey slice
+const journeySeconds = quick ? 1 : Number(process.env.BENCH_JOURNEY_SECONDS ?? 3);
 
 interface Case {
   name: string;
-  server: Server;
-  url: string;
-  headers?: Record<string, string>;
-  /** Run after each slice: the /signin load leaves thousands of sessions behind. */
-  after?: () => Promise<unknown>;
+  app: App;
+  kind: 'requests' | 'journeys';
+  url?: string;
+  cookie?: boolean;
+  /** The status class every answer must have: a failing case is not a fast one. */
+  expect?: '2xx' | '3xx';
 }
 
 interface Slice {
-  requests: number;
+  count: number;
   seconds: number;
   cpuMicros: number;
-  p50: number;
-  p99: number;
+  p50?: number;
+  p99?: number;
+  times?: number[];
 }
 
 async function measure(c: Case, seconds: number): Promise<Slice> {
-  const before = await c.server.call<number>({ cmd: 'cpu' });
-  const result = await autocannon({ url: c.url, connections, duration: seconds, headers: c.headers ?? {} });
-  const after = await c.server.call<number>({ cmd: 'cpu' });
-  await c.after?.();
-  if (result.errors || result.timeouts) throw new Error(`${c.url}: ${result.errors} errors, ${result.timeouts} timeouts`);
-  return { requests: result.requests.total, seconds: result.duration, cpuMicros: after - before, p50: result.latency.p50, p99: result.latency.p99 };
+  const before = cpuMicros(c.app.pid);
+  const started = performance.now();
+  if (c.kind === 'journeys') {
+    const times = await journeys(c.app.origin, c.app.user, seconds, concurrency);
+    return { count: times.length, seconds: (performance.now() - started) / 1000, cpuMicros: cpuMicros(c.app.pid) - before, times };
+  }
+  const headers = c.cookie ? { cookie: c.app.cookie } : {};
+  const result = await autocannon({ url: c.url!, connections, duration: seconds, headers });
+  const cpu = cpuMicros(c.app.pid) - before;
+  const wrong = result.requests.total - result[c.expect!];
+  if (result.errors || result.timeouts || wrong > connections) throw new Error(`${c.app.label} ${c.name}: ${result.errors} errors, ${result.timeouts} timeouts, ${wrong} answers not ${c.expect}`);
+  return { count: result.requests.total, seconds: result.duration, cpuMicros: cpu, p50: result.latency.p50, p99: result.latency.p99 };
 }
-
-type Figures = { rps: number; cpu: number; p50: number; p99: number; spread: string };
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
-interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  ratio?: number;
-  target?: { op: '>=' | '<='; value: number; of: 'ceiling' | 'absolute' };
-  note?: string;
+const loadBefore = loadavg();
+if (process.env.BENCH_PROFILE) {
+  await profileThisApp(process.env.BENCH_PROFILE, quick);
+  process.exit(0);
 }
 
-const load = loadavg();
-const ceilingServer = startServer('ceiling');
-const appServer = startServer('app');
+const stack = await startApps({ compiled: process.argv.includes('--compiled'), baseline: process.env.BENCH_BASELINE, ports: () => freePort() });
 try {
-  const [ceiling, app] = await Promise.all([ceilingServer.ready, appServer.ready]);
-  await ceilingServer.call({ cmd: 'serve', page: app.page! });
-  const forget = () => appServer.call({ cmd: 'forgetNewSessions' });
-  const cases: Case[] = [
-    { name: 'ceiling', server: ceilingServer, url: ceiling.url },
-    { name: 'signed out', server: appServer, url: app.url },
-    { name: 'signed in', server: appServer, url: app.url, headers: { cookie: app.cookie! } },
-    { name: '/signin', server: appServer, url: `${app.url}signin`, after: forget },
-    // The web API called with the person's cached access token (the sample API, in the emulator's process).
-    { name: '/api', server: appServer, url: `${app.url}api`, headers: { cookie: app.cookie! } },
-  ];
+  const { ceiling, apps } = stack;
+  const [ours] = apps;
+  const cases: Case[] = [{ name: 'ceiling', app: ceiling, kind: 'requests', url: ceiling.origin + '/', expect: '2xx' }];
+  for (const app of apps) {
+    cases.push(
+      { name: 'signed out', app, kind: 'requests', url: `${app.origin}/`, expect: '2xx' },
+      { name: 'signed in', app, kind: 'requests', url: `${app.origin}/`, cookie: true, expect: '2xx' },
+      { name: '/signin', app, kind: 'requests', url: `${app.origin}/signin`, expect: '3xx' },
+      { name: 'journeys', app, kind: 'journeys' },
+    );
+  }
+  // The web API called with the person's cached access token (the sample API, in the emulator's process).
+  cases.push({ name: '/api', app: ours!, kind: 'requests', url: `${ours!.origin}/api`, cookie: true, expect: '2xx' });
+  // BENCH_ONLY=journeys,/signin: those cases alone (and the ceiling), for a quicker side-by-side look.
+  const only = process.env.BENCH_ONLY?.split(',');
+  if (only) cases.splice(1, cases.length, ...cases.filter((c, i) => i > 0 && only.includes(c.name)));
 
-  for (const c of cases) await measure(c, 1); // warm-up: JIT, connections, caches
+  // Warm-up, unmeasured: the JIT's optimised code, connections, caches, discovery, as a server that
+  // has run a while has them (this app's CPU per journey is ~1.5 × higher in its first minute).
+  for (const c of cases) await measure(c, quick ? 1 : c.kind === 'journeys' ? 15 : 3);
   const slices = new Map<Case, Slice[]>(cases.map((c) => [c, []]));
-  const roundRatios = new Map<Case, number[]>(cases.map((c) => [c, []]));
+  const ratios = new Map<Case, number[]>(cases.map((c) => [c, []]));
   for (let round = 0; round < rounds; round += 1) {
     const results = new Map<Case, Slice>();
     for (let i = 0; i < cases.length; i += 1) {
       const c = cases[(i + round) % cases.length]!;
-      results.set(c, await measure(c, sliceSeconds));
+      results.set(c, await measure(c, c.kind === 'journeys' ? journeySeconds : 1));
     }
-    const rps = (c: Case) => results.get(c)!.requests / results.get(c)!.seconds;
+    const rate = (c: Case) => results.get(c)!.count / results.get(c)!.seconds;
     for (const c of cases) {
       slices.get(c)!.push(results.get(c)!);
-      roundRatios.get(c)!.push(rps(c) / rps(cases[0]!));
+      ratios.get(c)!.push(rate(c) / rate(cases[0]!));
     }
   }
   const figures = (c: Case) => {
     const s = slices.get(c)!;
-    const requests = s.reduce((sum, x) => sum + x.requests, 0);
-    const ratios = roundRatios.get(c)!;
+    const count = sum(s.map((x) => x.count));
+    const rs = ratios.get(c)!;
+    const times = s.flatMap((x) => x.times ?? []);
     return {
-      rps: requests / s.reduce((sum, x) => sum + x.seconds, 0),
-      cpu: s.reduce((sum, x) => sum + x.cpuMicros, 0) / requests,
-      p50: median(s.map((x) => x.p50)),
-      p99: median(s.map((x) => x.p99)),
-      spread: `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`,
+      rate: count / sum(s.map((x) => x.seconds)),
+      cpuMicros: sum(s.map((x) => x.cpuMicros)) / count,
+      count,
+      ...(c.kind === 'journeys' ? latency(times) : { p50: median(s.map((x) => x.p50!)), p99: median(s.map((x) => x.p99!)) }),
+      spread: rounds > 1 ? `${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)} ×` : undefined,
     };
   };
-  const [bare, signedOut, signedIn, signin, api] = cases.map(figures) as ReturnType<typeof figures>[] as [Figures, Figures, Figures, Figures, Figures];
-  const journey = await appServer.call<{ count: number; perSecond: number; p50: number; p99: number }>({ cmd: 'journeys', seconds: rounds });
-  const memory = await appServer.call<{ idle: number; viewed: number }>({ cmd: 'memory', count: 10_000 });
-  const cookie = app.cookie!;
+  const of = (app: App, name: string) => {
+    const c = cases.find((x) => x.app === app && x.name === name);
+    return c && figures(c);
+  };
+  const bare = figures(cases[0]!);
+  const memory = await ours!.child.call<{ idle: number; viewed: number }>('memory', { count: quick ? 1_000 : 10_000 });
 
-  const perRound = (f: Figures) => (rounds > 1 ? `per round ${f.spread} ×` : undefined);
-  const rows: Row[] = [
-    { name: 'bare Koa, constant signed-out page (ceiling)', value: bare.rps, unit: 'req/s', ratio: 1 },
-    { name: 'GET / signed out', value: signedOut.rps, unit: 'req/s', ratio: signedOut.rps / bare.rps, target: { op: '>=', value: 0.5, of: 'ceiling' }, note: perRound(signedOut) },
-    { name: 'GET / signed in', value: signedIn.rps, unit: 'req/s', ratio: signedIn.rps / bare.rps, target: { op: '>=', value: 0.4, of: 'ceiling' }, note: perRound(signedIn) },
-    { name: 'GET /signin (fresh state, nonce, PKCE)', value: signin.rps, unit: 'req/s', ratio: signin.rps / bare.rps, target: { op: '>=', value: 0.3, of: 'ceiling' }, note: perRound(signin) },
-    { name: 'GET /api signed in (cached access token, the API called)', value: api.rps, unit: 'req/s', ratio: api.rps / bare.rps, note: perRound(api) },
-    { name: 'sign-in journey against the emulator', value: journey.perSecond, unit: 'journeys/s', note: `p50 ${journey.p50.toFixed(0)} ms, p99 ${journey.p99.toFixed(0)} ms, ${journey.count} journeys` },
-    { name: 'memory per idle signed-in session', value: memory.idle, unit: 'bytes', target: { op: '<=', value: 2048, of: 'absolute' } },
-    { name: 'memory per signed-in session once viewed', value: memory.viewed, unit: 'bytes', target: { op: '<=', value: 2048, of: 'absolute' }, note: 'kept as an object, with its restored snapshot' },
-    { name: 'session cookie sent by the browser', value: cookie.length, unit: 'bytes', target: { op: '<=', value: 200, of: 'absolute' } },
-  ];
-  const latencies = `latency p50/p99 (ms, median of the slices): ceiling ${bare.p50}/${bare.p99}, signed out ${signedOut.p50}/${signedOut.p99}, signed in ${signedIn.p50}/${signedIn.p99}, /signin ${signin.p50}/${signin.p99}, /api ${api.p50}/${api.p99}`;
-  const cpu = `server CPU per request (µs, all threads of its process): ceiling ${bare.cpu.toFixed(0)}, signed out ${signedOut.cpu.toFixed(0)}, signed in ${signedIn.cpu.toFixed(0)}, /signin ${signin.cpu.toFixed(0)}, /api ${api.cpu.toFixed(0)}`;
-  report(rows, [latencies, cpu]);
-} finally {
-  await Promise.allSettled([ceilingServer.call({ cmd: 'close' }), appServer.call({ cmd: 'close' })]);
-}
-
-function verdict(row: Row): string {
-  if (!row.target) return '';
-  const measured = row.target.of === 'ceiling' ? row.ratio! : row.value;
-  const met = row.target.op === '>=' ? measured >= row.target.value : measured <= row.target.value;
-  const goal = `${row.target.op} ${row.target.value}${row.target.of === 'ceiling' ? ' × ceiling' : ` ${row.unit}`}`;
-  return `${met ? 'met' : 'MISSED'} (target ${goal})`;
-}
-
-function report(rows: Row[], extra: string[]) {
-  const format = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(1));
-  const lines = rows.map((row) =>
-    [row.name, `${format(row.value)} ${row.unit}`, row.ratio === undefined ? '' : `${row.ratio.toFixed(2)} ×`, verdict(row), row.note ?? ''],
+  const TARGETS = { 'signed out': 0.6, 'signed in': 0.5, '/signin': 0.3 } as const;
+  const rows: Row[] = [{ name: 'bare Koa, constant signed-out page (ceiling)', app: '', value: bare.rate, unit: 'req/s', ratio: 1, cpu: bare.cpuMicros, latency: [bare.p50, bare.p99] }];
+  for (const name of ['signed out', 'signed in', '/signin'] as const) {
+    for (const app of apps) {
+      const f = of(app, name);
+      if (!f) continue;
+      rows.push({
+        name: name === '/signin' ? 'GET /signin' : `GET / ${name}`,
+        app: app.label,
+        value: f.rate,
+        unit: 'req/s',
+        ratio: f.rate / bare.rate,
+        cpu: f.cpuMicros,
+        latency: [f.p50, f.p99],
+        ...(app === ours ? { target: target(f.rate / bare.rate >= TARGETS[name], `>= ${TARGETS[name]} × ceiling`), note: f.spread && `per round ${f.spread}` } : { note: app.notes?.[name] }),
+      });
+    }
+  }
+  const api = of(ours!, '/api');
+  if (api) rows.push({ name: 'GET /api signed in (cached access token, the API called)', app: ours!.label, value: api.rate, unit: 'req/s', ratio: api.rate / bare.rate, cpu: api.cpuMicros, latency: [api.p50, api.p99] });
+  const peerBest = Math.min(...apps.filter((app) => app !== ours && !app.self).map((app) => (of(app, 'journeys')?.cpuMicros ?? Infinity) / 1000));
+  for (const app of apps) {
+    const f = of(app, 'journeys');
+    if (!f) continue;
+    const ms = f.cpuMicros / 1000;
+    rows.push({
+      name: 'sign-in journey, app CPU per journey',
+      app: app.label,
+      value: ms,
+      unit: 'ms',
+      note: `${f.rate.toFixed(1)} journeys/s, p50 ${f.p50.toFixed(0)} ms, p99 ${f.p99.toFixed(0)} ms, ${f.count} journeys`,
+      ...(app === ours ? { target: target(ms <= 3 && ms < peerBest, `<= 3 ms: ${ms <= 3 ? 'met' : 'missed'}; below every peer's: ${ms < peerBest ? 'met' : 'missed'}`) } : {}),
+    });
+  }
+  rows.push(
+    { name: 'memory per idle signed-in session', app: ours!.label, value: memory.idle, unit: 'bytes', target: target(memory.idle <= 1024, '<= 1024 bytes') },
+    { name: 'memory per signed-in session once viewed', app: ours!.label, value: memory.viewed, unit: 'bytes', note: 'kept as an object, with its restored snapshot' },
   );
-  for (const line of lines) console.log(line.filter(Boolean).join('  |  '));
-  for (const line of extra) console.log(line);
-  const quiet = `load average before the run ${load.map((x) => x.toFixed(2)).join(', ')}`;
-  console.log(quiet);
-
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
-  const markdown = [
-    '# Benchmarks',
-    '',
-    `Measured by \`npm run bench\`${quick ? ' --quick (about 1 s per case: indicative only)' : ` (${rounds} s per case, ${connections} connections)`} on ${new Date().toISOString().slice(0, 10)}:`,
-    `${machine}; ${quiet}.`,
-    '',
-    `The ceiling and the app each run in a process of their own, and the B2C emulator the app signs in with in a third, as B2C is remote; the app logs every request as in production (to /dev/null). The load comes from autocannon on loopback in the benchmark's own process, which does nothing else. After a warm-up second per case, the cases are measured in 1-second slices, interleaved round by round in a rotating order, so that anything else running on the machine weighs on all of them alike; a figure is its case's requests over its slices' time, and the ratio is that of two such figures. The sessions made by the /signin load are dropped after each of its slices.`,
-    '',
-    '| case | figure | ratio to ceiling | target |',
-    '| --- | --- | --- | --- |',
-    ...lines.map(([name, value, ratio, target, note]) => `| ${name} | ${value}${note ? ` (${note})` : ''} | ${ratio} | ${target} |`),
-    '',
-    ...extra.flatMap((line) => [line, '']),
-  ].join('\n');
-  if (!quick) writeFileSync(new URL('../docs/BENCHMARKS.md', import.meta.url), markdown);
+  for (const app of apps) {
+    rows.push({ name: 'session cookie sent by the browser', app: app.label, value: app.cookie.length, unit: 'bytes', ...(app === ours ? { target: target(app.cookie.length <= 120, '<= 120 bytes') } : { note: app.cookieNote }) });
+  }
+  // tsx against compiled code at start-up (with --compiled), after the measured run.
+  const startup = stack.compiledDir
+    ? (await startupTimes(stack.compiledDir, stack.emulator, () => freePort(), quick ? 1 : 5)).map(
+        (s) => `start-up, ${s.name}: listening after ${s.listeningMs.toFixed(0)} ms${Number.isNaN(s.cpuMs) ? '' : ` (${s.cpuMs.toFixed(0)} ms CPU)`}, first /signin answered after ${s.firstSigninMs.toFixed(0)} ms`,
+      )
+    : [];
+  report(rows, {
+    extra: startup,
+    quick: quick || only !== undefined,
+    rounds,
+    connections,
+    concurrency,
+    journeySeconds,
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`,
+    load: `load average before the run ${loadBefore.map((x) => x.toFixed(2)).join(', ')}, after ${loadavg().map((x) => x.toFixed(2)).join(', ')}`,
+  });
+} finally {
+  await stack.stop();
 }

@@ -1,64 +1,103 @@
 // One server of the benchmark in a process of its own, driven by bench/run.ts over IPC:
-// `ceiling` (bare Koa) or `app` (the app and its emulator). Nothing else runs in it, so its CPU
-// time is the server's own; the load comes from the parent process.
-import { journeys, sessionMemory } from './journeys.ts';
-import { signIn, startBenchStack, startCeiling } from './servers.ts';
+// `ceiling` (bare Koa answering a constant page) or `app` (this app, against the benchmark's
+// emulator in another process). Nothing else runs in it, so its CPU time is the server's own; the
+// load comes from the parent process.
+import { openSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { Session } from 'node:inspector/promises';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { createApp } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { batched, createLogger } from '../src/log.ts';
+import { MemoryStore } from '../src/session/store.ts';
+import type { EmulatorReady } from './emulator.ts';
+import { answerParent } from './servers.ts';
 
-export type Command =
-  | { cmd: 'cpu' }
-  | { cmd: 'serve'; page: string }
-  | { cmd: 'forgetNewSessions' }
-  | { cmd: 'journeys'; seconds: number }
-  | { cmd: 'memory'; count: number }
-  | { cmd: 'close' };
-
-export interface Ready {
-  url: string;
-  /** The app's signed-out page, which the ceiling serves, and the signed-in browser's cookie. */
-  page?: string;
-  cookie?: string;
+export interface AppSettings {
+  port: number;
+  clientId: string;
+  clientSecret: string;
+  sessionSecret: string;
+  emulator: EmulatorReady;
 }
 
-const send = (message: unknown) => process.send!(message);
-// Never outlive the benchmark, whatever stopped it (the app's emulator then stops with this process).
-process.on('disconnect', () => process.exit(0));
-const cpu = () => {
-  const { user, system } = process.cpuUsage();
-  return user + system;
+const listening = (server: Server, port: number, host: string) =>
+  new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+const close = (server: Server) => {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(resolve));
+};
+
+/** CPU profiles of a window the parent chooses (BENCH_PROFILE), not of start-up. */
+const inspector = new Session();
+const profiling = {
+  async profileStart({ intervalMicros }: Record<string, unknown>) {
+    inspector.connect();
+    await inspector.post('Profiler.enable');
+    await inspector.post('Profiler.setSamplingInterval', { interval: Number(intervalMicros ?? 1000) });
+    await inspector.post('Profiler.start');
+  },
+  async profileStop({ path }: Record<string, unknown>) {
+    const { profile } = await inspector.post('Profiler.stop');
+    writeFileSync(String(path), JSON.stringify(profile));
+    inspector.disconnect();
+    return path;
+  },
 };
 
 if (process.argv[2] === 'ceiling') {
-  const ceiling = await startCeiling();
-  process.on('message', async ({ id, cmd, ...args }: Command & { id: number }) => {
-    if (cmd === 'cpu') send({ id, result: cpu() });
-    else if (cmd === 'serve') send({ id, result: ceiling.serve((args as { page: string }).page) });
-    else if (cmd === 'close') {
-      await ceiling.close();
-      send({ id, result: null });
-      process.disconnect();
-    } else send({ id, error: `the ceiling cannot ${cmd}` });
+  let page = '';
+  const koa = new Koa();
+  koa.use((ctx) => {
+    ctx.type = 'html';
+    ctx.body = page;
   });
-  send({ ready: { url: ceiling.url } satisfies Ready });
+  const server = createServer(koa.callback());
+  await listening(server, 0, '127.0.0.1');
+  answerParent({ serve: ({ html }) => void (page = String(html)) }, () => close(server));
+  process.send!({ ready: { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` } });
 } else {
-  const stack = await startBenchStack();
-  const page = await (await fetch(`${stack.appOrigin}/`)).text();
-  const cookie = await signIn(stack);
-  const key = /b2c\.sid=([^;]+)/.exec(cookie)![1]!;
-  process.on('message', async ({ id, cmd, ...args }: Command & { id: number }) => {
-    try {
-      if (cmd === 'cpu') send({ id, result: cpu() });
-      else if (cmd === 'forgetNewSessions') send({ id, result: await stack.store.forgetNewSessions(key) });
-      else if (cmd === 'journeys') send({ id, result: await journeys(stack, (args as { seconds: number }).seconds) });
-      else if (cmd === 'memory') send({ id, result: await sessionMemory(stack, (args as { count: number }).count) });
-      else if (cmd === 'close') {
-        await stack.close();
-        send({ id, result: null });
-        process.disconnect();
-      } else send({ id, error: `the app cannot ${cmd}` });
-    } catch (error) {
-      send({ id, error: (error as Error).message });
-    }
+  const settings = JSON.parse(process.argv[3]!) as AppSettings;
+  const { emulator } = settings;
+  const origin = `http://localhost:${settings.port}`;
+  // The tutorial's variables, as a team sets them for a tenant: the https authorities, trusted
+  // through NODE_EXTRA_CA_CERTS (set by the parent); no emulator of the app's own.
+  const config = loadConfig({
+    SERVER_PORT: String(settings.port),
+    APP_CLIENT_ID: settings.clientId,
+    APP_CLIENT_SECRET: settings.clientSecret,
+    SESSION_SECRET: settings.sessionSecret,
+    SIGN_UP_SIGN_IN_POLICY_AUTHORITY: emulator.authorities.signUpSignIn,
+    EDIT_PROFILE_POLICY_AUTHORITY: emulator.authorities.editProfile,
+    RESET_PASSWORD_POLICY_AUTHORITY: emulator.authorities.resetPassword,
+    AUTHORITY_DOMAIN: emulator.origin,
+    APP_REDIRECT_URI: `${origin}/redirect`,
+    LOGOUT_ENDPOINT: `${emulator.authorities.signUpSignIn}/oauth2/v2.0/logout?post_logout_redirect_uri=${origin}`,
+    WEB_API_URI: emulator.api.uri,
+    WEB_API_SCOPES: emulator.api.scope,
+    // As in production: no /_flow view, so sessions keep no list of recent events.
+    FLOW_VIEW: 'off',
   });
-  await stack.store.forgetNewSessions(key);
-  send({ ready: { url: `${stack.appOrigin}/`, page, cookie } satisfies Ready });
+  const store = new MemoryStore();
+  // Every request logged as in production, through the same batched writer, to /dev/null.
+  const devNull = openSync('/dev/null', 'w');
+  const log = createLogger('info', batched((chunk) => writeSync(devNull, chunk)));
+  const app = createApp(config, { store, log });
+  const server = createServer(app.app.callback());
+  await listening(server, settings.port, 'localhost');
+  answerParent(
+    {
+      ...profiling,
+      // Loaded only now, after every measurement: the browser's cheerio loads the npm undici, which
+      // makes itself the dispatcher of Node's own fetch, the app's calls to the provider included.
+      memory: async ({ count }) => (await import('./journeys.ts')).sessionMemory(store, origin, emulator.demoUser, settings.sessionSecret, Number(count)),
+      sessions: () => store.size,
+    },
+    async () => {
+      await close(server);
+      await app.close();
+    },
+  );
+  process.send!({ ready: { url: `${origin}/` } });
 }
