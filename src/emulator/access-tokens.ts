@@ -32,10 +32,17 @@ function privateKey(key: SigningKey): ReturnType<typeof importJWK> {
   return found;
 }
 
-export async function signAccessToken(key: SigningKey, api: ApiRegistration, input: AccessTokenInput): Promise<string> {
+/** A JWT with these claims, signed as the tenant signs its tokens (RS256, the key's kid). */
+export async function signJwt(key: SigningKey, claims: Record<string, unknown>): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: key.kid })
+    .sign(await privateKey(key));
+}
+
+export function signAccessToken(key: SigningKey, api: ApiRegistration, input: AccessTokenInput): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const { account } = input;
-  return new SignJWT({
+  return signJwt(key, {
     iss: input.issuer,
     exp: now + input.lifetimeSeconds,
     nbf: now,
@@ -50,7 +57,5 @@ export async function signAccessToken(key: SigningKey, api: ApiRegistration, inp
     azp: input.clientId,
     ver: '1.0',
     iat: now,
-  })
-    .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: key.kid })
-    .sign(await privateKey(key));
+  });
 }

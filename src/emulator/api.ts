@@ -1,15 +1,16 @@
 // The one web API registered in the emulated tenant, and how an authorization request's scopes are
-// judged against it. B2C writes an API scope as `https://<tenant>.onmicrosoft.com/<api name>/<scope>`.
+// judged against it. B2C writes an API scope as `https://<tenant>.onmicrosoft.com/<api name>/<scope>`;
+// External ID as `api://<api client id>/<scope>` (its default App ID URI).
 import { API_PERMISSIONS, MANY_RESOURCES, b2cDescription } from './b2c-errors.ts';
 import type { Tenant } from './options.ts';
 
 export interface ApiOptions { clientId?: string; name?: string; scopes?: string[] }
 
-/** What the Emulator object says about the API: `scopes` in B2C's full form. */
+/** What the Emulator object says about the API: `scopes` in the service's full form. */
 export interface EmulatorApi { clientId: string; name: string; scopes: string[] }
 
 export interface ApiRegistration extends EmulatorApi {
-  /** `https://<tenant>.onmicrosoft.com/<name>`, the App ID URI every scope hangs off. */
+  /** The App ID URI every scope hangs off: `https://<tenant>.onmicrosoft.com/<name>` (B2C), `api://<clientId>` (External ID). */
   resource: string;
   /** Full form to short name (`tasks.read`), in registration order. */
   shortNames: Map<string, string>;
@@ -48,7 +49,7 @@ export function resolveApi(options: ApiOptions | undefined, tenant: Tenant): Api
   const clientId = checkApiClientId(options?.clientId ?? DEFAULT_API.clientId);
   const name = checkApiName(options?.name ?? DEFAULT_API.name);
   const short = checkApiScopes(options?.scopes ?? [...DEFAULT_API.scopes]);
-  const resource = `https://${tenant.domain}/${name}`;
+  const resource = tenant.mode === 'external-id' ? `api://${clientId}` : `https://${tenant.domain}/${name}`;
   const shortNames = new Map(short.map((scope) => [`${resource}/${scope}`, scope]));
   return { clientId, name, scopes: [...shortNames.keys()], resource, shortNames };
 }
@@ -60,13 +61,15 @@ export function resolveApi(options: ApiOptions | undefined, tenant: Tenant): Api
  * none of its scopes known, is AADB2C90205; unknown scopes beside a known one are dropped. Bare
  * words (`email`, a client id) are left to oidc-provider, which drops them as it always has.
  */
-export function refusedScopes(requested: string | undefined, api: ApiRegistration): string | undefined {
+export function refusedScopes(
+  requested: string | undefined, api: ApiRegistration, describe: (message: string) => string = b2cDescription,
+): string | undefined {
   const resourceScopes = (requested ?? '').split(' ').filter((scope) => scope.includes('/') && !OIDC_SCOPES.has(scope));
   if (resourceScopes.length === 0) return undefined;
   const resources = new Set(resourceScopes.map((scope) => scope.slice(0, scope.lastIndexOf('/')).toLowerCase()));
-  if (resources.size > 1) return b2cDescription(MANY_RESOURCES(resourceScopes.join(' ')));
+  if (resources.size > 1) return describe(MANY_RESOURCES(resourceScopes.join(' ')));
   if (!resources.has(api.resource.toLowerCase()) || !resourceScopes.some((scope) => api.shortNames.has(scope))) {
-    return b2cDescription(API_PERMISSIONS);
+    return describe(API_PERMISSIONS);
   }
   return undefined;
 }

@@ -4,17 +4,19 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import { CLAIMS_SUPPORTED } from './claims.ts';
+import { externalIdShaped } from './external-id/discovery.ts';
 import { routeOfRequest, type AuthorityMatch } from './flow-routes.ts';
+import type { EmulatorMode } from './options.ts';
 
 const DISCOVERY = '/.well-known/openid-configuration';
 const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'end_session_endpoint', 'jwks_uri'] as const;
 
-export function discoveryMiddleware() {
+export function discoveryMiddleware(mode: EmulatorMode = 'b2c') {
   return async (ctx: KoaContextWithOIDC, next: () => Promise<unknown>): Promise<void> => {
     await next();
     if (ctx.path !== DISCOVERY || ctx.status !== 200 || typeof ctx.body !== 'object' || ctx.body === null) return;
-    const route = routeOfRequest(ctx.req);
-    ctx.body = b2cShaped(ctx.body as Record<string, unknown>, route);
+    const document = ctx.body as Record<string, unknown>;
+    ctx.body = mode === 'external-id' ? externalIdShaped(document) : b2cShaped(document, routeOfRequest(ctx.req));
   };
 }
 

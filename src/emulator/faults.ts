@@ -15,7 +15,12 @@ export type IdTokenFault =
   | 'futureIat' | 'futureNbf' | 'expiredWithinSkew' | 'expiredPastSkew'
   // Another user flow of the tenant: named in `tfp`, or in `acr` as older tenants do.
   | 'otherFlow' | 'otherFlowAcr'
-  | 'missingNonce';
+  | 'missingNonce'
+  // Another tenant's id in `tid` (External ID's tenant check; a B2C token gains a `tid` it never has).
+  | 'wrongTenant';
+
+/** The tenant id the wrongTenant fault writes (another when the emulator's own is this one). */
+export const OTHER_TENANT_ID = '00000000-0000-4000-8000-0000000000ff';
 
 export interface FaultSwitches {
   /** 'error500': answers 500; 'error429': answers 429 Too Many Requests with Retry-After
@@ -51,7 +56,7 @@ type RefreshTokenFault = 'revoked' | 'expired';
 
 export class Faults implements FaultSwitches {
   tokenEndpoint: TokenEndpointFault = 'ok';
-  idToken: IdTokenFault | null = null;
+  #idToken: IdTokenFault | null = null;
   keysEndpoint: 'ok' | 'error500' = 'ok';
   /** Per account and fault: the serial of the last refresh token issued when the fault was set. */
   readonly #refreshCutoffs = new Map<string, Partial<Record<RefreshTokenFault, number>>>();
@@ -63,7 +68,17 @@ export class Faults implements FaultSwitches {
     private readonly rotate: () => Promise<void>,
     private readonly refreshTokensIssued: () => number,
     private readonly unlock: () => void,
+    private readonly externalId = false,
   ) {}
+
+  get idToken(): IdTokenFault | null { return this.#idToken; }
+  set idToken(value: IdTokenFault | null) {
+    // External ID has one user flow and no tfp: "another flow" is nothing it could issue.
+    if (this.externalId && (value === 'otherFlow' || value === 'otherFlowAcr')) {
+      throw new TypeError(`the ${value} fault is B2C's: External ID tokens name no user flow`);
+    }
+    this.#idToken = value;
+  }
 
   get tokenEndpointDelayMs(): number { return this.#delayMs; }
   set tokenEndpointDelayMs(value: number) {
@@ -158,6 +173,7 @@ export async function spoilIdToken(jwt: string, fault: IdTokenFault, key: Signin
     case 'expiredPastSkew': Object.assign(claims, { iat: now - 480, nbf: now - 480, exp: now - 180 }); break;
     case 'otherFlow': claims.tfp = otherFlow(claims.tfp, flows); break;
     case 'otherFlowAcr': claims.acr = otherFlow(claims.tfp, flows); delete claims.tfp; break;
+    case 'wrongTenant': claims.tid = claims.tid === OTHER_TENANT_ID ? OTHER_TENANT_ID.replace(/f/g, 'e') : OTHER_TENANT_ID; break;
   }
   const signer = await importJWK(key.privateJwk, 'RS256');
   return new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))

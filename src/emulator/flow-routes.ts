@@ -3,6 +3,7 @@
 //   query  /{tenant}/...?p={flow}                (older samples, passport-azure-ad, custom policies)
 //   tfp    /tfp/{tenant}/{flow}/...  and  /tfp/{tenant}/...?p={flow}
 // where {tenant} is `contoso.onmicrosoft.com` or the tenant id, and {flow} is in any letter case.
+// In External ID mode there is one authority, `/{tenant}/...`, and no flow (matchExternalId).
 // This front router mounts the single oidc-provider under the request's authority the way koa-mount
 // or Express would (req.url stripped, req.originalUrl kept), so every URL the provider builds
 // (metadata endpoints, resume URLs, cookie paths) stays in the form the request came in. A query-form
@@ -48,6 +49,7 @@ function isTenant(tenant: Tenant, segment: string): boolean {
  * without `?`); without it only the path and tfp forms can match.
  */
 export function matchAuthority(tenant: Tenant, path: string, query = ''): AuthorityMatch | undefined {
+  if (tenant.mode === 'external-id') return matchExternalId(tenant, path);
   const tfp = /^\/tfp(?=\/)/i.exec(path)?.[0] ?? '';
   const match = /^\/([^/]+)(?:\/([^/]+))?(\/.*)?$/.exec(path.slice(tfp.length));
   if (!match) return undefined;
@@ -72,6 +74,22 @@ export function matchAuthority(tenant: Tenant, path: string, query = ''): Author
   return {
     flow: tenant.flows[queryKind], kind: queryKind, form: tfp ? 'tfp' : 'query', viaQuery: true, tenantSegment,
     mountPath: `${tfp}/${tenantSegment}/${p}`, rest,
+  };
+}
+
+/**
+ * External ID's one authority, `/{tenant id or domain}/...`, in any letter case. Always mounted at
+ * the tenant id, so the endpoints discovery lists name the id however the tenant was asked for, as
+ * Entra's do. The one user flow is never in the URL; the match names it all the same.
+ */
+function matchExternalId(tenant: Tenant, path: string): AuthorityMatch | undefined {
+  const match = /^\/([^/]+)(\/.*)?$/.exec(path);
+  if (!match || !isTenant(tenant, match[1] ?? '')) return undefined;
+  // Entra's v1.0 metadata lives there, which the emulator does not serve; v2.0's is under /v2.0.
+  if (match[2]?.toLowerCase() === '/.well-known/openid-configuration') return undefined;
+  return {
+    flow: tenant.flows.signUpSignIn, kind: 'signUpSignIn', form: 'path', viaQuery: false,
+    tenantSegment: match[1] ?? '', mountPath: `/${tenant.id}`, rest: match[2] || '/',
   };
 }
 

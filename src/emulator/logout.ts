@@ -1,4 +1,4 @@
-// B2C's logout: `{authority}/oauth2/v2.0/logout?post_logout_redirect_uri=...` ends the emulator's own
+// B2C's logout (External ID's too): `{authority}/oauth2/v2.0/logout?post_logout_redirect_uri=...` ends the emulator's own
 // SSO session and redirects straight back (no confirmation page), but only to a post-logout URI some
 // registered client owns; anything else gets an error page, never a redirect.
 import type Koa from 'koa';
@@ -40,7 +40,10 @@ export function logoutHandler(rt: Runtime, provider: () => ProviderInstance) {
       await rt.renderError(ctx, { error: 'invalid_request', error_description: candidates });
       return;
     }
-    if (postLogout && !candidates.some((c) => c.postLogoutRedirectUris.includes(postLogout))) {
+    // Entra documents the post-logout URI as one of the app's redirect URIs; B2C keeps a list of its own.
+    const externalId = rt.tenant.mode === 'external-id';
+    const registered = (c: EmulatorClient, uri: string) => c.postLogoutRedirectUris.includes(uri) || (externalId && c.redirectUris.includes(uri));
+    if (postLogout && !candidates.some((c) => registered(c, postLogout))) {
       ctx.status = 400;
       await rt.renderError(ctx, {
         error: 'invalid_request',
@@ -56,7 +59,7 @@ export function logoutHandler(rt: Runtime, provider: () => ProviderInstance) {
     current.createContext(ctx.req, ctx.res).cookies.set(current.cookieName('session'), null, { httpOnly: true, sameSite: 'lax', secure: ctx.secure });
 
     if (!postLogout) {
-      await rt.renderPage(ctx, 'signed-out.njk', { flow, flowTitle: 'Sign out' });
+      await rt.renderPage(ctx, 'signed-out.njk', { flow: externalId ? undefined : flow, flowTitle: 'Sign out' });
       return;
     }
     const target = new URL(postLogout);

@@ -1,6 +1,7 @@
 // `npm run emulator`: the emulator on its own, configured like the app (.env / environment), for
 // our app or any other. `-- --https` (or EMULATOR_HTTPS=true) serves https with a local CA;
-// `-- --clients <file.json>` registers the applications that file lists instead of the APP_* one.
+// `-- --clients <file.json>` registers the applications that file lists instead of the APP_* one;
+// `-- --external-id` (or EMULATOR_MODE=external-id) plays Microsoft Entra External ID instead of B2C.
 import 'dotenv/config';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -35,11 +36,11 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-let args: { https?: boolean; clients?: string } = {};
+let args: { https?: boolean; clients?: string; 'external-id'?: boolean } = {};
 try {
-  ({ values: args } = parseArgs({ options: { https: { type: 'boolean' }, clients: { type: 'string' } }, strict: true }));
+  ({ values: args } = parseArgs({ options: { https: { type: 'boolean' }, clients: { type: 'string' }, 'external-id': { type: 'boolean' } }, strict: true }));
 } catch (err) {
-  fail(`npm run emulator: ${(err as Error).message.split('\n')[0]} (options: --https, --clients <file.json>)`);
+  fail(`npm run emulator: ${(err as Error).message.split('\n')[0]} (options: --https, --clients <file.json>, --external-id)`);
 }
 
 const flag = (raw: string, name: string): boolean => {
@@ -48,6 +49,13 @@ const flag = (raw: string, name: string): boolean => {
   throw new TypeError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
 };
 const https = args.https === true || setting('EMULATOR_HTTPS', 'false', flag);
+const mode = args['external-id'] === true ? 'external-id' : setting('EMULATOR_MODE', 'b2c', (raw, name) => {
+  if (raw === 'b2c' || raw === 'external-id') return raw;
+  throw new TypeError(`${name} must be b2c or external-id, got ${JSON.stringify(raw)}`);
+});
+const externalId = mode === 'external-id';
+// Read in External ID mode only; startEmulator checks it (a GUID).
+const tenantId = externalId ? process.env.EMULATOR_TENANT_ID?.trim() || undefined : undefined;
 // B2C's rule for web apps unless told: PKCE checked when the app sends it, not required.
 const requirePkce = setting('EMULATOR_REQUIRE_PKCE', 'false', flag);
 
@@ -95,6 +103,8 @@ try {
 let emulator: Emulator;
 try {
   emulator = await startEmulator({
+    mode,
+    ...(tenantId ? { tenantId } : {}),
     host: env('EMULATOR_HOST', '127.0.0.1'),
     port,
     clients,
@@ -126,16 +136,25 @@ process.once('SIGINT', () => stop('SIGINT'));
 process.once('SIGTERM', () => stop('SIGTERM'));
 
 const { flows, demoUser, caCertPath } = emulator;
-console.log(`Azure AD B2C emulator listening on ${emulator.origin}`);
-console.log(`  sign-up/sign-in:  ${emulator.authority(flows.signUpSignIn)}`);
-console.log(`  profile edit:     ${emulator.authority(flows.editProfile)}`);
-console.log(`  password reset:   ${emulator.authority(flows.resetPassword)}`);
-console.log(`  authority domain: ${emulator.origin}`);
-console.log(`  issuer:           ${emulator.issuer}`);
+if (externalId) {
+  console.log(`Microsoft Entra External ID emulator listening on ${emulator.origin}`);
+  console.log(`  authority:        ${emulator.authority()} (the one authority: sign-up, sign-in and password reset)`);
+  console.log(`  discovery:        ${emulator.authority()}/.well-known/openid-configuration`);
+  console.log(`  tenant id:        ${emulator.tenantId}`);
+  console.log(`  issuer:           ${emulator.issuer}`);
+  console.log('  one-time codes:   no mail is sent; each code is shown on the emulator\'s page and logged here');
+} else {
+  console.log(`Azure AD B2C emulator listening on ${emulator.origin}`);
+  console.log(`  sign-up/sign-in:  ${emulator.authority(flows.signUpSignIn)}`);
+  console.log(`  profile edit:     ${emulator.authority(flows.editProfile)}`);
+  console.log(`  password reset:   ${emulator.authority(flows.resetPassword)}`);
+  console.log(`  authority domain: ${emulator.origin}`);
+  console.log(`  issuer:           ${emulator.issuer}`);
+}
 for (const client of clients) {
   console.log(`  application:      client id ${client.clientId}, redirect URIs ${client.redirectUris.join(' ')}`);
 }
-console.log(`  PKCE:             ${requirePkce ? 'required (EMULATOR_REQUIRE_PKCE=true)' : 'checked when sent, not required (B2C\'s rule for web apps)'}`);
+console.log(`  PKCE:             ${requirePkce ? 'required (EMULATOR_REQUIRE_PKCE=true)' : `checked when sent, not required (${externalId ? 'as for web apps' : 'B2C\'s rule for web apps'})`}`);
 if (caCertPath) {
   console.log(`  certificates:     ${dirname(caCertPath)} (local CA, and a server certificate for localhost, 127.0.0.1, ::1)`);
   console.log(`  for a Node app:   NODE_EXTRA_CA_CERTS=${caCertPath}`);

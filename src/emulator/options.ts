@@ -6,6 +6,11 @@ import type { ApiOptions, EmulatorApi } from './api.ts';
 import type { FaultSwitches } from './faults.ts';
 import type { TokenLifetimes } from './lifetimes.ts';
 import type { LockoutSettings } from './lockout.ts';
+import type { InboxMessage } from './external-id/inbox.ts';
+import { resolveExternalIdTenant } from './external-id/tenant.ts';
+
+/** Which service the emulator plays: Azure AD B2C (the default) or Microsoft Entra External ID. */
+export type EmulatorMode = 'b2c' | 'external-id';
 
 export interface UserFlows { signUpSignIn: string; editProfile: string; resetPassword: string }
 
@@ -17,6 +22,18 @@ export interface EmulatorClient {
 }
 
 export interface EmulatorOptions {
+  /** 'b2c' (default): one authority per user flow. 'external-id': Entra External ID's one authority (EXTERNAL-ID.md). */
+  mode?: EmulatorMode;
+  /** External ID mode: the tenant's id (a GUID, lower case); default EXTERNAL_ID_TENANT_ID. Ignored in B2C mode. */
+  tenantId?: string;
+  /**
+   * External ID mode: sign with the issuer a real tenant reports, `https://<tenant-id>.ciamlogin.com/<tenant-id>/v2.0`
+   * (another host than the authority's), instead of `<authority>` itself. For proving that a client
+   * reads the issuer from discovery. Default false.
+   */
+  ciamloginIssuer?: boolean;
+  /** External ID mode: where the emulator writes its inbox lines (one-time codes); default console.log. */
+  inboxLog?: (line: string) => void;
   host?: string;
   port?: number;
   tenant?: string;
@@ -59,14 +76,20 @@ export interface RecordedTokenRequest {
 export interface DemoUser { email: string; password: string; givenName: string; surname: string }
 
 export interface Emulator {
+  mode: EmulatorMode;
+  /** The directory (tenant) id: in B2C's issuer and client_info; External ID's `tid`. */
+  tenantId: string;
   /** `http://<host>:<port>`, or in https mode `https://localhost:<port>` (the certificate's name). */
   origin: string;
   /** The local CA's certificate (PEM, absolute path) that clients must trust in https mode; null over http. */
   caCertPath: string | null;
   issuer: string;
+  /** External ID mode: `{ signUpSignIn: EXTERNAL_ID_FLOW, editProfile: '', resetPassword: '' }` (no such flows). */
   flows: UserFlows;
-  authority(flow: string): string;
-  metadata(flow: string): Promise<Record<string, unknown>>;
+  /** B2C: the flow's authority (sign-up/sign-in when none is named). External ID: the one authority, `<origin>/<tenant-id>/v2.0`, whatever is passed. */
+  authority(flow?: string): string;
+  /** The authority's discovery document (External ID: the argument is ignored). */
+  metadata(flow?: string): Promise<Record<string, unknown>>;
   demoUser: DemoUser;
   accounts: AccountStore;
   /** The registered web API, its scopes in B2C's full form (`https://<tenant>.onmicrosoft.com/<name>/<scope>`). */
@@ -78,6 +101,8 @@ export interface Emulator {
   /** The last 1000 answered POSTs to any token endpoint, oldest first. */
   tokenRequests: RecordedTokenRequest[];
   faults: FaultSwitches;
+  /** External ID mode: the one-time codes "sent" so far, oldest first (the last 100); always empty in B2C mode. */
+  inbox: readonly InboxMessage[];
   close(): Promise<void>;
 }
 
@@ -98,6 +123,7 @@ export const DEMO_USER: DemoUser = {
 
 /** Everything the emulator needs to know about its tenant, resolved once at start. */
 export interface Tenant {
+  mode: EmulatorMode;
   /** `contoso` in `contoso.onmicrosoft.com`. */
   name: string;
   /** The directory id B2C puts in the issuer and in client_info's `utid`. */
@@ -108,10 +134,13 @@ export interface Tenant {
 }
 
 export function resolveTenant(options: EmulatorOptions): Tenant {
+  const mode = options.mode ?? 'b2c';
+  if (mode !== 'b2c' && mode !== 'external-id') throw new TypeError(`mode must be "b2c" or "external-id", got ${JSON.stringify(mode)}`);
   const name = options.tenant ?? 'emulator';
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/i.test(name)) {
     throw new TypeError(`tenant must be a plain tenant name such as "contoso", got ${JSON.stringify(name)}`);
   }
+  if (mode === 'external-id') return resolveExternalIdTenant(name, options.tenantId);
   const flows = { ...DEFAULT_FLOWS, ...options.flows };
   const names = Object.values(flows);
   for (const flow of names) {
@@ -120,7 +149,7 @@ export function resolveTenant(options: EmulatorOptions): Tenant {
   if (new Set(names.map((flow) => flow.toLowerCase())).size !== names.length) {
     throw new TypeError('the three user flows need distinct names');
   }
-  return { name, id: tenantGuid(name), domain: `${name}.onmicrosoft.com`, flows };
+  return { mode, name, id: tenantGuid(name), domain: `${name}.onmicrosoft.com`, flows };
 }
 
 /** A stable GUID per tenant name, so the issuer survives restarts as a real tenant's does. */

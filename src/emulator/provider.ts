@@ -6,8 +6,10 @@ import type Koa from 'koa';
 
 import { errors, interactionPolicy, Provider } from './oidc-provider.ts';
 import { refusedScopes } from './api.ts';
-import { GRANT_FROM_OTHER_FLOW, b2cDescription } from './b2c-errors.ts';
+import { GRANT_FROM_OTHER_FLOW } from './b2c-errors.ts';
 import { ID_TOKEN_CLAIMS, b2cClaims } from './claims.ts';
+import { EXTERNAL_ID_TOKEN_CLAIMS, externalIdClaims } from './external-id/claims.ts';
+import { externalIdInteractionUrl } from './external-id/page.ts';
 import { discoveryMiddleware } from './discovery.ts';
 import { flowOfRequest } from './flow-routes.ts';
 import { signedUp } from './journeys.ts';
@@ -47,12 +49,13 @@ export function createProvider(rt: Runtime, issuer: string): ProviderInstance {
     console.error(`b2c emulator: server error: ${err.name}: ${err.message}`);
   });
   provider.use(tokenEndpointMiddleware(rt) as Koa.Middleware);
-  provider.use(discoveryMiddleware() as Koa.Middleware);
+  provider.use(discoveryMiddleware(rt.tenant.mode) as Koa.Middleware);
   return provider;
 }
 
 function configuration(rt: Runtime): Configuration {
   const { tenant } = rt;
+  const externalId = tenant.mode === 'external-id';
   const policy = interactionPolicy.base();
   // B2C never asks for consent to its own app registrations.
   policy.remove('consent');
@@ -73,8 +76,8 @@ function configuration(rt: Runtime): Configuration {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_post',
-      // B2C always sends auth_time.
-      require_auth_time: true,
+      // B2C always sends auth_time; Entra's v2.0 ID tokens do not, unless asked.
+      require_auth_time: !externalId,
     })),
     clientAuthMethods: ['client_secret_post', 'client_secret_basic'],
     jwks: { keys: [rt.signingKey.privateJwk] },
@@ -87,7 +90,7 @@ function configuration(rt: Runtime): Configuration {
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
-    claims: { openid: [...ID_TOKEN_CLAIMS] },
+    claims: { openid: externalId ? [...EXTERNAL_ID_TOKEN_CLAIMS] : [...ID_TOKEN_CLAIMS] },
     // The API's scopes are known to oidc-provider, so it keeps them through the interaction, in the
     // grant, the code and the refresh token (and checks a refresh asks for no more); the token
     // endpoint turns them into the API's access token (token-endpoint.ts).
@@ -99,7 +102,7 @@ function configuration(rt: Runtime): Configuration {
       p(ctx, value) {
         if (!value || !flowKind(tenant, value)) throw new errors.InvalidRequest('unknown user flow');
         // oidc-provider silently drops scopes it does not know; B2C refuses another API's.
-        const refused = refusedScopes(requestedScope(ctx), rt.api);
+        const refused = refusedScopes(requestedScope(ctx), rt.api, rt.describe);
         if (refused) throw new errors.CustomOIDCProviderError('invalid_request', refused);
         keepOfflineAccess(ctx);
       },
@@ -109,14 +112,15 @@ function configuration(rt: Runtime): Configuration {
       // Runs after oidc-provider has authenticated the client and found the token it issued.
       if (token?.kind === 'RefreshToken') {
         const refusal = refreshTokenRefusal(rt.refreshTokens, rt.faults, token.jti, flow);
-        if (refusal) throw new errors.CustomOIDCProviderError('invalid_grant', b2cDescription(refusal));
+        if (refusal) throw new errors.CustomOIDCProviderError('invalid_grant', rt.describe(refusal));
       }
       const account = await rt.accounts.findById(sub);
       if (!account) return undefined;
       const journey = token?.kind === 'AuthorizationCode' ? rt.journeys.forCode(token.jti) : undefined;
       if (journey && journey.flow !== flow) {
-        throw new errors.CustomOIDCProviderError('invalid_grant', b2cDescription(GRANT_FROM_OTHER_FLOW));
+        throw new errors.CustomOIDCProviderError('invalid_grant', rt.describe(GRANT_FROM_OTHER_FLOW));
       }
+      if (externalId) return { accountId: sub, claims: () => externalIdClaims(account, tenant.id) };
       return { accountId: sub, claims: () => b2cClaims(account, flow, journey?.newUser ?? false) };
     },
     async loadExistingGrant(ctx) {
@@ -134,7 +138,9 @@ function configuration(rt: Runtime): Configuration {
     },
     interactions: {
       policy,
-      url: (_ctx, interaction) => `/${tenant.domain}/${String(interaction.params.p)}/api/${interaction.uid}`,
+      url: (_ctx, interaction) => (externalId
+        ? externalIdInteractionUrl(tenant, interaction.uid)
+        : `/${tenant.domain}/${String(interaction.params.p)}/api/${interaction.uid}`),
     },
     features: {
       devInteractions: { enabled: false },

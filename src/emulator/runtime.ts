@@ -5,6 +5,7 @@ import type { AccountStore } from './accounts.ts';
 import type { MemoryStorage } from './adapter.ts';
 import type { ApiRegistration } from './api.ts';
 import type { Faults } from './faults.ts';
+import type { Inbox } from './external-id/inbox.ts';
 import type { Journeys } from './journeys.ts';
 import type { TokenLifetimes } from './lifetimes.ts';
 import type { Lockouts } from './lockout.ts';
@@ -31,6 +32,10 @@ export interface Runtime {
   /** Every answered POST to a token endpoint, newest last (bounded, see token-endpoint.ts). */
   tokenRequests: RecordedTokenRequest[];
   faults: Faults;
+  /** External ID's one-time codes and its pages' state (unused in B2C mode). */
+  inbox: Inbox;
+  /** An error description as the service writes it: B2C's AADB2C lines, or Entra's AADSTS ones. */
+  describe(message: string): string;
   /** oidc-provider's storage; outlives a provider rebuilt for a key rotation. */
   storage: MemoryStorage;
   cookieKeys: string[];

@@ -11,6 +11,10 @@ import Koa from 'koa';
 import { InMemoryAccountStore, seedAccount } from './accounts.ts';
 import { MemoryStorage } from './adapter.ts';
 import { resolveApi } from './api.ts';
+import { b2cDescription } from './b2c-errors.ts';
+import { entraDescription } from './external-id/errors.ts';
+import { Inbox } from './external-id/inbox.ts';
+import { externalIdPageRoutes } from './external-id/pages.ts';
 import { Faults } from './faults.ts';
 import { matchAuthority, mountProvider, type RequestHandler } from './flow-routes.ts';
 import { Journeys } from './journeys.ts';
@@ -34,7 +38,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   const lockouts = new Lockouts(lockoutSettings(options.lockout));
   const accounts = options.accounts ?? new InMemoryAccountStore();
   await seedAccount(accounts, DEMO_USER);
-  const renderer = createRenderer(tenant.name);
+  const externalId = tenant.mode === 'external-id';
+  const renderer = createRenderer(tenant.name, externalId ? 'Microsoft Entra External ID' : 'Azure AD B2C');
 
   let release = (): void => {};
   const closed = new Promise<void>((resolve) => { release = resolve; });
@@ -65,7 +70,9 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     faults: new Faults(async () => {
       rt.signingKey = await generateSigningKey();
       build();
-    }, () => refreshTokens.issued, () => lockouts.clear()),
+    }, () => refreshTokens.issued, () => lockouts.clear(), externalId),
+    inbox: new Inbox(options.inboxLog ?? ((line) => console.log(line))),
+    describe: externalId ? (message) => entraDescription(message) : (message) => b2cDescription(message),
     storage: new MemoryStorage(),
     cookieKeys: [randomBytes(32).toString('base64url')],
     signingKey: await generateSigningKey(),
@@ -87,7 +94,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     }
   });
   app.use(bootstrapAsset);
-  app.use(pageRoutes({ rt, provider }));
+  app.use(externalId ? externalIdPageRoutes({ rt, provider }) : pageRoutes({ rt, provider }));
   const logout = logoutHandler(rt, provider);
   app.use(async (ctx, next) => {
     const found = matchAuthority(tenant, ctx.path, ctx.querystring);
@@ -110,19 +117,26 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   // Over https every URL names localhost, the name MSAL's authority, the certificate and the
   // issuer check all agree on (the certificate also covers 127.0.0.1 and ::1 for other clients).
   const origin = tls ? `https://localhost:${port}` : `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  issuer = `${origin}/${tenant.id}/v2.0/`;
+  issuer = externalId ? externalIdIssuer(origin, tenant.id, options.ciamloginIssuer === true) : `${origin}/${tenant.id}/v2.0/`;
   build();
 
-  const authority = (flow: string): string => `${origin}/${tenant.domain}/${flow}`;
+  // External ID has one authority, whatever flow is named; its discovery is under it, not under /v2.0.
+  const authority = externalId
+    ? (): string => `${origin}/${tenant.id}/v2.0`
+    : (flow: string = tenant.flows.signUpSignIn): string => `${origin}/${tenant.domain}/${flow}`;
+  const metadataUrl = (flow?: string): string =>
+    externalId ? `${authority()}/.well-known/openid-configuration` : `${authority(flow)}/v2.0/.well-known/openid-configuration`;
   return {
+    mode: tenant.mode,
+    tenantId: tenant.id,
     origin,
     caCertPath: tls?.caCertPath ?? null,
     issuer,
     flows: { ...tenant.flows },
     authority,
     async metadata(flow) {
-      const { status, body } = await getJson(`${authority(flow)}/v2.0/.well-known/openid-configuration`, tls?.ca);
-      if (status !== 200) throw new Error(`no metadata for user flow ${flow} (HTTP ${status})`);
+      const { status, body } = await getJson(metadataUrl(flow), tls?.ca);
+      if (status !== 200) throw new Error(`no metadata for ${externalId ? 'the authority' : `user flow ${flow}`} (HTTP ${status})`);
       return body;
     },
     demoUser: { ...DEMO_USER },
@@ -132,8 +146,14 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     lockout: lockouts.settings,
     tokenRequests: rt.tokenRequests,
     faults: rt.faults,
+    inbox: rt.inbox.messages,
     close: () => stop(server, release),
   };
+}
+
+/** The authority itself, or the issuer a real tenant names: its id as the host (EXTERNAL-ID.md). */
+function externalIdIssuer(origin: string, tenantId: string, ciamlogin: boolean): string {
+  return ciamlogin ? `https://${tenantId}.ciamlogin.com/${tenantId}/v2.0` : `${origin}/${tenantId}/v2.0`;
 }
 
 async function loadTls(certDir: string | undefined) {

@@ -1,13 +1,15 @@
 // Runs around oidc-provider's token endpoint: the delay and the token-endpoint faults before it;
-// after it B2C's client_info, the web API's access token, the record of each refresh token issued
+// after it the client_info (B2C's or Entra's), the web API's access token, the record of each refresh token issued
 // and the ID-token faults; and, whatever happened, a line in rt.tokenRequests.
 import type { IncomingMessage } from 'node:http';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
 import { signAccessToken } from './access-tokens.ts';
 import { grantedApiScopes } from './api.ts';
-import { ACCOUNT_GONE, b2cDescription } from './b2c-errors.ts';
+import { ACCOUNT_GONE } from './b2c-errors.ts';
 import { clientInfo } from './claims.ts';
+import { signExternalIdAccessToken } from './external-id/access-token.ts';
+import { externalIdClientInfo, withPairwiseSub } from './external-id/claims.ts';
 import { THROTTLED_RETRY_AFTER_SECONDS, spoilIdToken } from './faults.ts';
 import { flowOfRequest } from './flow-routes.ts';
 import type { RecordedTokenRequest } from './options.ts';
@@ -67,9 +69,10 @@ async function completeResponse(ctx: KoaContextWithOIDC, rt: Runtime, flow: stri
   if (ctx.status !== 200 || !body || typeof body !== 'object') return;
   const { Account: account, AccessToken: accessToken, RefreshToken: refreshToken, Client: client } = ctx.oidc.entities;
   const accountId = account?.accountId;
+  const externalId = rt.tenant.mode === 'external-id';
   // MSAL asks for client_info=1 and builds its account (homeAccountId) from it.
   if (ctx.oidc.body?.client_info === '1' && accountId && flow) {
-    body.client_info = clientInfo(accountId, flow, rt.tenant.id);
+    body.client_info = externalId ? externalIdClientInfo(accountId, rt.tenant.id) : clientInfo(accountId, flow, rt.tenant.id);
   }
 
   const apiScopes = grantedApiScopes(accessToken?.scope, rt.api);
@@ -77,13 +80,14 @@ async function completeResponse(ctx: KoaContextWithOIDC, rt: Runtime, flow: stri
     const found = await rt.accounts.findById(accountId);
     if (!found) {
       ctx.status = 400;
-      ctx.body = { error: 'invalid_grant', error_description: b2cDescription(ACCOUNT_GONE) };
+      ctx.body = { error: 'invalid_grant', error_description: rt.describe(ACCOUNT_GONE) };
       return;
     }
     const lifetimeSeconds = rt.lifetimes.accessTokenSeconds;
-    body.access_token = await signAccessToken(rt.signingKey, rt.api, {
-      issuer: ctx.oidc.issuer, account: found, clientId: client.clientId, flow, scopes: apiScopes, lifetimeSeconds,
-    });
+    const input = { issuer: ctx.oidc.issuer, account: found, clientId: client.clientId, flow, scopes: apiScopes, lifetimeSeconds };
+    body.access_token = externalId
+      ? await signExternalIdAccessToken(rt.signingKey, rt.api, rt.tenant.id, input)
+      : await signAccessToken(rt.signingKey, rt.api, input);
     body.expires_in = lifetimeSeconds;
     // As B2C writes it: the API scopes granted, full form, then offline_access; never openid.
     body.scope = [...apiScopes, ...(typeof body.refresh_token === 'string' ? ['offline_access'] : [])].join(' ');
@@ -94,9 +98,12 @@ async function completeResponse(ctx: KoaContextWithOIDC, rt: Runtime, flow: stri
     rt.refreshTokens.record(refreshToken.jti, { flow, accountId }, rt.lifetimes.refreshTokenSeconds);
   }
 
+  if (externalId && typeof body.id_token === 'string' && client) {
+    body.id_token = await withPairwiseSub(body.id_token, rt.signingKey, rt.tenant.id, client.clientId);
+  }
   const idTokenFault = rt.faults.idToken;
   if (idTokenFault && typeof body.id_token === 'string') {
-    body.id_token = await spoilIdToken(body.id_token, idTokenFault, rt.signingKey, Object.values(rt.tenant.flows));
+    body.id_token = await spoilIdToken(body.id_token, idTokenFault, rt.signingKey, Object.values(rt.tenant.flows).filter(Boolean));
   }
 }
 

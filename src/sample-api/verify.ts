@@ -1,5 +1,6 @@
-// The checks a web API protected by Azure AD B2C makes on each bearer token, with jose: the user
-// flow's metadata (fetched once, lazily, and again after a failure) names the issuer and the keys.
+// The checks a web API protected by Azure AD B2C (or Entra External ID) makes on each bearer token,
+// with jose: the authority's metadata (fetched once, lazily, and again after a failure) names the
+// issuer and the keys. B2C's tokens name their user flow (`tfp`); External ID's name the tenant (`tid`).
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 
 import type { ResolvedOptions } from './options.ts';
@@ -17,7 +18,14 @@ export type Verdict =
 /** The metadata or the keys failed; never the token's fault. */
 class Unavailable extends Error {}
 
-interface Trust { issuer: string; keys: JWTVerifyGetKey }
+interface Trust {
+  issuer: string;
+  keys: JWTVerifyGetKey;
+  /** External ID: the tenant `tid` must name. */
+  tenantId?: string;
+}
+
+const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 // RFC 6750's b64token after the scheme.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -38,15 +46,20 @@ export function tokenVerifier(options: ResolvedOptions): (authorization: string 
     const token = BEARER.exec(authorization)?.[1];
     if (!token) return { kind: 'invalid_token' };
     try {
-      const { issuer, keys } = await currentTrust();
+      const { issuer, keys, tenantId } = await currentTrust();
       const { payload } = await jwtVerify(token, keys, {
         issuer,
         audience: options.audience,
         algorithms: ['RS256'],
         clockTolerance: options.clockToleranceSeconds,
-        requiredClaims: ['exp', 'iat', 'sub'],
+        requiredClaims: options.mode === 'external-id' ? ['exp', 'iat', 'sub', 'tid'] : ['exp', 'iat', 'sub'],
       });
-      if (typeof payload.tfp !== 'string' || !flows.has(payload.tfp.toLowerCase())) return { kind: 'invalid_token' };
+      if (options.mode === 'external-id') {
+        // One issuer may sign for several tenants; the tenant is the one `tid` names.
+        if (typeof payload.tid !== 'string' || payload.tid.toLowerCase() !== tenantId) return { kind: 'invalid_token' };
+      } else if (typeof payload.tfp !== 'string' || !flows.has(payload.tfp.toLowerCase())) {
+        return { kind: 'invalid_token' };
+      }
       const scopes = typeof payload.scp === 'string' ? payload.scp.split(' ').filter(Boolean) : [];
       if (!scopes.includes(options.requiredScope)) return { kind: 'insufficient_scope' };
       return { kind: 'ok', name: typeof payload.name === 'string' ? payload.name : '', scopes };
@@ -82,5 +95,9 @@ async function loadTrust(options: ResolvedOptions): Promise<Trust> {
       throw new Unavailable(`keys: ${err instanceof Error ? err.message : 'failed'}`);
     }
   };
-  return { issuer, keys };
+  if (options.mode !== 'external-id') return { issuer, keys };
+  // The tenant as discovery names it (`https://<tenant id>.ciamlogin.com/<tenant id>/v2.0`), unless told.
+  const tenantId = options.tenantId ?? GUID.exec(issuer)?.[0]?.toLowerCase();
+  if (!tenantId) throw new Unavailable('metadata whose issuer names no tenant id');
+  return { issuer, keys, tenantId };
 }

@@ -13,19 +13,19 @@ export function text(body: Body, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-function emailProblem(email: string): string | undefined {
+export function emailProblem(email: string): string | undefined {
   if (!email) return 'Please enter your email address.';
   if (email.length > MAX_EMAIL || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) return 'Please enter a valid email address.';
   return undefined;
 }
 
-function nameProblem(value: string, label: string): string | undefined {
+export function nameProblem(value: string, label: string): string | undefined {
   if (!value.trim()) return `Please enter your ${label}.`;
   if (value.length > MAX_NAME) return `Your ${label} must be at most ${MAX_NAME} characters long.`;
   return undefined;
 }
 
-function newPasswordProblems(body: Body, errors: FieldErrors): string {
+export function newPasswordProblems(body: Body, errors: FieldErrors): string {
   const password = text(body, 'newPassword');
   const again = text(body, 'reenterPassword');
   const problem = password ? passwordProblem(password) : 'Please enter a new password.';

@@ -18,7 +18,8 @@ export interface Renderer {
   error(ctx: Koa.Context, out: ErrorOut): void;
 }
 
-export function createRenderer(tenantName: string): Renderer {
+/** `product`: the service the pages say they emulate ('Azure AD B2C' or 'Microsoft Entra External ID'). */
+export function createRenderer(tenantName: string, product = 'Azure AD B2C'): Renderer {
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(VIEWS), { autoescape: true, throwOnUndefined: false });
   const page = (ctx: Koa.Context, template: string, data: Record<string, unknown>): void => {
     ctx.type = 'html';
@@ -26,7 +27,7 @@ export function createRenderer(tenantName: string): Renderer {
     ctx.set('Content-Security-Policy', CSP);
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.body = env.render(template, { tenantName, bootstrapHref: BOOTSTRAP_PATH, ...data });
+    ctx.body = env.render(template, { tenantName, product, bootstrapHref: BOOTSTRAP_PATH, ...data });
   };
   return {
     page,
