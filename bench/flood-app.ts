@@ -9,7 +9,7 @@ import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { batched, createLogger } from '../src/log.ts';
 import type { EmulatorReady } from './emulator.ts';
-import { answerParent } from './servers.ts';
+import { answerParent, tenantEnv } from './servers.ts';
 
 export interface FloodAppSettings {
   port: number;
@@ -35,19 +35,7 @@ const origin = `http://localhost:${port}`;
 // The tutorial's variables for a tenant (here the emulator's https authorities), as bench/server.ts
 // sets them; NODE_ENV is not production, so none of its requirements apply.
 const config = loadConfig({
-  SERVER_PORT: String(port),
-  APP_CLIENT_ID: clientId,
-  APP_CLIENT_SECRET: clientSecret,
-  SESSION_SECRET: 'flood-session-secret-flood-session-secret',
-  SIGN_UP_SIGN_IN_POLICY_AUTHORITY: emulator.authorities.signUpSignIn,
-  EDIT_PROFILE_POLICY_AUTHORITY: emulator.authorities.editProfile,
-  RESET_PASSWORD_POLICY_AUTHORITY: emulator.authorities.resetPassword,
-  AUTHORITY_DOMAIN: emulator.origin,
-  APP_REDIRECT_URI: `${origin}/redirect`,
-  LOGOUT_ENDPOINT: `${emulator.authorities.signUpSignIn}/oauth2/v2.0/logout?post_logout_redirect_uri=${origin}`,
-  WEB_API_URI: emulator.api.uri,
-  WEB_API_SCOPES: emulator.api.scope,
-  FLOW_VIEW: 'off',
+  ...tenantEnv(emulator, { port, clientId, clientSecret, sessionSecret: 'flood-session-secret-flood-session-secret' }),
   ...(store ? { SESSION_STORE: store } : {}),
 });
 // Every request logged as in production, through the same batched writer, to /dev/null.

@@ -12,7 +12,7 @@ import { loadConfig } from '../src/config.ts';
 import { batched, createLogger } from '../src/log.ts';
 import { MemoryStore } from '../src/session/store.ts';
 import type { EmulatorReady } from './emulator.ts';
-import { answerParent } from './servers.ts';
+import { answerParent, tenantEnv } from './servers.ts';
 
 export interface AppSettings {
   port: number;
@@ -63,22 +63,8 @@ if (process.argv[2] === 'ceiling') {
   const origin = `http://localhost:${settings.port}`;
   // The tutorial's variables, as a team sets them for a tenant: the https authorities, trusted
   // through NODE_EXTRA_CA_CERTS (set by the parent); no emulator of the app's own.
-  const config = loadConfig({
-    SERVER_PORT: String(settings.port),
-    APP_CLIENT_ID: settings.clientId,
-    APP_CLIENT_SECRET: settings.clientSecret,
-    SESSION_SECRET: settings.sessionSecret,
-    SIGN_UP_SIGN_IN_POLICY_AUTHORITY: emulator.authorities.signUpSignIn,
-    EDIT_PROFILE_POLICY_AUTHORITY: emulator.authorities.editProfile,
-    RESET_PASSWORD_POLICY_AUTHORITY: emulator.authorities.resetPassword,
-    AUTHORITY_DOMAIN: emulator.origin,
-    APP_REDIRECT_URI: `${origin}/redirect`,
-    LOGOUT_ENDPOINT: `${emulator.authorities.signUpSignIn}/oauth2/v2.0/logout?post_logout_redirect_uri=${origin}`,
-    WEB_API_URI: emulator.api.uri,
-    WEB_API_SCOPES: emulator.api.scope,
-    // As in production: no /_flow view, so sessions keep no list of recent events.
-    FLOW_VIEW: 'off',
-  });
+  const config = loadConfig(tenantEnv(emulator, settings));
+
   const store = new MemoryStore();
   // Every request logged as in production, through the same batched writer, to /dev/null.
   const devNull = openSync('/dev/null', 'w');

@@ -156,3 +156,26 @@ export async function trustCa(caCertPath: string): Promise<void> {
   const { rootCertificates } = await import('node:tls');
   setGlobalDispatcher(new Agent({ connect: { ca: [...rootCertificates, await readFile(caCertPath, 'utf8')] } }));
 }
+
+/** The app's environment as a team writes it for a tenant, here the emulator's https authorities
+ *  (trusted through NODE_EXTRA_CA_CERTS): the tutorial's variables, the API, and no /_flow view, as
+ *  in production. Shared by the benchmark's app (bench/server.ts) and the flood's (bench/flood-app.ts). */
+export function tenantEnv(emulator: EmulatorReady, app: { port: number; clientId: string; clientSecret: string; sessionSecret: string }): Record<string, string> {
+  const origin = `http://localhost:${app.port}`;
+  return {
+    SERVER_PORT: String(app.port),
+    APP_CLIENT_ID: app.clientId,
+    APP_CLIENT_SECRET: app.clientSecret,
+    SESSION_SECRET: app.sessionSecret,
+    SIGN_UP_SIGN_IN_POLICY_AUTHORITY: emulator.authorities.signUpSignIn,
+    EDIT_PROFILE_POLICY_AUTHORITY: emulator.authorities.editProfile,
+    RESET_PASSWORD_POLICY_AUTHORITY: emulator.authorities.resetPassword,
+    AUTHORITY_DOMAIN: emulator.origin,
+    APP_REDIRECT_URI: `${origin}/redirect`,
+    LOGOUT_ENDPOINT: `${emulator.authorities.signUpSignIn}/oauth2/v2.0/logout?post_logout_redirect_uri=${origin}`,
+    WEB_API_URI: emulator.api.uri,
+    WEB_API_SCOPES: emulator.api.scope,
+    // As in production: no /_flow view, so sessions keep no list of recent events.
+    FLOW_VIEW: 'off',
+  };
+}

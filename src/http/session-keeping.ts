@@ -139,7 +139,7 @@ export function createKeeping({ store, pending, identity, log, now, sessionAbsol
         // A new password: every other session of the person ends at its next request.
         if (renew.endOtherSessions) await store.endSessionsBefore(user.accountId, at);
       }
-      await writeSession(ctx, store, renew ? 'signedIn' : loaded.expired ? 'timedOut' : false);
+      await writeSession(ctx, store, renew !== undefined);
       // Signed in from a visitor's cookie: the store has it now.
       pending.clear(ctx);
     },

@@ -11,16 +11,16 @@ type Session = NonNullable<Context['session']>;
 const stored = (ctx: Context): Session | null => (ctx.session && !ctx.session.isNew ? ctx.session : null);
 
 /** Writes the session if it changed, on the version it was read at (StaleSession otherwise).
- *  `renew`: under a new id, the old one ended first: after a sign-in only if it is still as read;
- *  after a timeout whatever it is. */
-export async function writeSession(ctx: Context, store: SessionStore, renew: 'signedIn' | 'timedOut' | false): Promise<void> {
+ *  `renew` (a sign-in, or a user flow completed while signed in): under a new id, the old one
+ *  ended first, only if it is still as read. */
+export async function writeSession(ctx: Context, store: SessionStore, renew: boolean): Promise<void> {
   const session = ctx.session!;
   // Another request is completing this session (it claimed it): this one only looks, and writes
   // nothing that would make that request's write stale (a renewal of the idle time, say).
   if (session.pending && !session._claimed) return;
   // A new session (a visitor signing in) has a fresh id already: nothing of it was stored to end.
   if (!renew || session.isNew) return session.manuallyCommit();
-  if (renew === 'signedIn' && !session.isNew && session.externalKey) await store.retire(session.externalKey, versionOf(session));
+  if (session.externalKey) await store.retire(session.externalKey, versionOf(session));
   // koa-session ends the old id again (a tombstone already), then writes the new one: version 0.
   session.version = 0;
   await session.regenerate();
