@@ -1,7 +1,7 @@
 // Entry: config -> (built-in emulator) -> app -> listen; graceful shutdown on SIGTERM/SIGINT.
 import type { ServerResponse } from 'node:http';
 import { config as loadDotenv } from 'dotenv';
-import { ConfigError, EMULATOR_API, loadConfig, type Config } from './config.ts';
+import { ConfigError, EMULATOR_API, EMULATOR_TENANT_ID, loadConfig, type Config } from './config.ts';
 import { createApp } from './app.ts';
 import { listen } from './http/server.ts';
 import { createLogger, keepServingOnUnhandledRejection } from './log.ts';
@@ -35,6 +35,9 @@ async function starting<T>(what: string, start: Promise<T>): Promise<T> {
 let emulator: Emulator | null = null;
 if (config.emulator) {
   emulator = await starting('built-in emulator', startEmulator({
+    // IDENTITY_PROVIDER=external-id with no AUTHORITY: the emulator plays an External ID tenant.
+    mode: config.provider,
+    tenantId: config.provider === 'external-id' ? EMULATOR_TENANT_ID : undefined,
     host: config.emulator.host,
     port: config.emulator.port,
     // The API the built-in sample API protects and the app's default WEB_API_SCOPES name.
@@ -54,6 +57,7 @@ if (config.emulator) {
 let sampleApi: SampleApi | null = null;
 if (config.sampleApi && emulator) {
   sampleApi = await starting(`sample API on port ${config.sampleApi.port}`, startSampleApi({
+    mode: config.provider,
     host: config.sampleApi.host,
     port: config.sampleApi.port,
     authority: config.flows.signUpSignIn.authority,
@@ -72,7 +76,9 @@ const server = listen(app, config, () => {
   const appUrl = new URL(config.redirectUri).origin;
   console.log(`App listening at ${appUrl}`);
   if (emulator) {
-    console.log(`Built-in Azure AD B2C emulator at ${emulator.origin} (set SIGN_UP_SIGN_IN_POLICY_AUTHORITY to use a real tenant)`);
+    console.log(config.provider === 'b2c'
+      ? `Built-in Azure AD B2C emulator at ${emulator.origin} (set SIGN_UP_SIGN_IN_POLICY_AUTHORITY to use a real tenant)`
+      : `Built-in Microsoft Entra External ID emulator at ${emulator.authority()} (set AUTHORITY to use a real tenant)`);
     console.log(`Demo user: ${emulator.demoUser.email} / ${emulator.demoUser.password}`);
   }
   if (sampleApi) {

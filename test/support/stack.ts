@@ -22,12 +22,29 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+export type Mode = 'b2c' | 'external-id';
+
+/** The variables a `.env` sets for a tenant of each provider, here pointing at the emulator. */
+function tenantEnv(mode: Mode, emulator: Emulator): Record<string, string> {
+  if (mode === 'external-id') {
+    // One authority for everything; the B2C-only variables are not set (they would be refused).
+    return { IDENTITY_PROVIDER: 'external-id', AUTHORITY: emulator.authority() };
+  }
+  return {
+    SIGN_UP_SIGN_IN_POLICY_AUTHORITY: emulator.authority(emulator.flows.signUpSignIn),
+    EDIT_PROFILE_POLICY_AUTHORITY: emulator.authority(emulator.flows.editProfile),
+    RESET_PASSWORD_POLICY_AUTHORITY: emulator.authority(emulator.flows.resetPassword),
+    AUTHORITY_DOMAIN: emulator.origin,
+  };
+}
+
 /** `deps` may replace the app's parts (a recording identity, a store to look into, a quiet log);
- *  `redirectUris` are registered with the emulator beside the app's own (a public https origin). */
+ *  `redirectUris` are registered with the emulator beside the app's own (a public https origin);
+ *  `mode` picks the provider the emulator plays and the app is configured for (default B2C). */
 export async function startStack(
   env: Record<string, string> = {},
   deps: (config: Config) => AppDeps = () => ({}),
-  { redirectUris = [] }: { redirectUris?: string[] } = {},
+  { redirectUris = [], mode = 'b2c' }: { redirectUris?: string[]; mode?: Mode } = {},
 ): Promise<Stack> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, 'localhost', resolve));
@@ -36,9 +53,10 @@ export async function startStack(
   const clientId = 'test-app';
   const clientSecret = 'test-app-secret';
   const clients = [{ clientId, clientSecret, redirectUris: [`${appOrigin}/redirect`, ...redirectUris], postLogoutRedirectUris: [appOrigin] }];
-  let emulator = await startEmulator({ port: 0, clients });
+  let emulator = await startEmulator({ port: 0, clients, mode });
   const susi = emulator.authority(emulator.flows.signUpSignIn);
   const sampleApi = await startSampleApi({
+    mode,
     port: 0,
     authority: susi,
     audience: emulator.api.clientId,
@@ -51,12 +69,10 @@ export async function startStack(
     APP_CLIENT_ID: clientId,
     APP_CLIENT_SECRET: clientSecret,
     SESSION_SECRET: 'test-session-secret-test-session-secret',
-    SIGN_UP_SIGN_IN_POLICY_AUTHORITY: susi,
-    EDIT_PROFILE_POLICY_AUTHORITY: emulator.authority(emulator.flows.editProfile),
-    RESET_PASSWORD_POLICY_AUTHORITY: emulator.authority(emulator.flows.resetPassword),
-    AUTHORITY_DOMAIN: emulator.origin,
+    ...tenantEnv(mode, emulator),
     APP_REDIRECT_URI: `${appOrigin}/redirect`,
-    LOGOUT_ENDPOINT: `${susi}/oauth2/v2.0/logout?post_logout_redirect_uri=${appOrigin}`,
+    // External ID: the app's default, its one authority's logout endpoint.
+    ...(mode === 'b2c' ? { LOGOUT_ENDPOINT: `${susi}/oauth2/v2.0/logout?post_logout_redirect_uri=${appOrigin}` } : {}),
     WEB_API_URI: `${sampleApi.origin}/hello`,
     WEB_API_SCOPES: emulator.api.scopes.find((scope) => scope.endsWith('/tasks.read'))!,
     // As in production: the developers' /_flow view (which rewrites the session on every request
@@ -77,7 +93,7 @@ export async function startStack(
     async restartEmulator() {
       const port = Number(new URL(emulator.origin).port);
       await emulator.close();
-      emulator = await startEmulator({ port, clients });
+      emulator = await startEmulator({ port, clients, mode });
     },
     sampleApi,
     config,
