@@ -2,8 +2,8 @@
 // per user flow, the tutorial's variables) or Microsoft Entra External ID (one authority, the user
 // flow attached to the app registration). Part of src/config.ts, kept apart to stay readable.
 import type { Flow } from '../machines/session.ts';
-// config.ts imports this file too; its exports are used only inside functions here, after both loaded.
-import { ConfigError, type Env, type UserFlowConfig } from './config.ts';
+import type { UserFlowConfig } from './config.ts';
+import { ConfigError, read, type Env } from './config-values.ts';
 
 export type IdentityProvider = 'b2c' | 'external-id';
 
@@ -30,11 +30,6 @@ export const FLOW_VARIABLES: Record<Flow, string> = {
 const B2C_ONLY = [...Object.values(FLOW_VARIABLES), 'AUTHORITY_DOMAIN'];
 
 const CIAM_HOST = /\.ciamlogin\.com$/i;
-
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === '' ? undefined : value;
-}
 
 const hostOf = (raw: string | undefined): string | undefined => {
   if (raw === undefined) return undefined;

@@ -1,13 +1,14 @@
 // The environment (the tutorial's variable names) -> one typed, validated config object.
 // A bad value stops start-up with one line that names the variable; see ConfigError.
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { Flow } from '../machines/session.ts';
 import type { LogLevel } from './log.ts';
 import type { RedisConfig } from './session/redis.ts';
 import { CAPABILITIES, externalIdAuthority, FLOW_VARIABLES, identityProvider, type Capabilities, type IdentityProvider } from './config-provider.ts';
+import { ConfigError, integer, listenHost, LOG_LEVELS, oneOf, read, redisStore, required, url, xstateInspect, type Env } from './config-values.ts';
 
 export type { Capabilities, IdentityProvider } from './config-provider.ts';
+export { ConfigError, XSTATE_INSPECT_DEFAULT, type Env } from './config-values.ts';
 
 export interface UserFlowConfig {
   /** The authority as configured, e.g. https://contoso.b2clogin.com/contoso.onmicrosoft.com/B2C_1_susi
@@ -63,17 +64,6 @@ export interface Config {
   sessionAbsoluteMs: number;
 }
 
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`${variable} ${problem}`);
-  }
-}
-
-export type Env = Record<string, string | undefined>;
-
 export const EMULATOR_TENANT = 'emulator';
 /** The emulator's tenant id in External ID mode, where the authority names the tenant by id. */
 export const EMULATOR_TENANT_ID = 'a1b2c3d4-0000-4000-8000-00000000e1d0';
@@ -86,53 +76,6 @@ export const EMULATOR_FLOWS: Record<Flow, string> = {
 export const EMULATOR_API = { clientId: 'emulator-tasks-api', name: 'tasks-api', scope: 'tasks.read', port: 3002 };
 /** MSAL adds these to every request itself; B2C wants the API's own scopes listed. */
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access']);
-
-const isLoopback = (host: string) => ['localhost', '127.0.0.1', '[::1]'].includes(host);
-
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === '' ? undefined : value;
-}
-
-function required(env: Env, name: string): string {
-  const value = read(env, name);
-  if (value === undefined) throw new ConfigError(name, 'is required');
-  return value;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(name, `must be a whole number from ${min} to ${max} (got "${raw}")`);
-  }
-  return value;
-}
-
-const LOG_LEVELS = ['info', 'warn', 'error', 'silent'] as const satisfies readonly LogLevel[];
-
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
-  return raw as T;
-}
-
-function url(name: string, raw: string, production: boolean): URL {
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(name, `must be an absolute URL (got "${raw}")`);
-  }
-  // Plain http only for a local emulator, and never in production.
-  const httpAllowed = !production && isLoopback(parsed.hostname);
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && httpAllowed)) {
-    throw new ConfigError(name, `must be an https URL${production ? '' : ' (http only on localhost)'} (got "${raw}")`);
-  }
-  return parsed;
-}
 
 function authority(env: Env, flow: Flow, production: boolean): UserFlowConfig {
   const name = FLOW_VARIABLES[flow];
@@ -148,61 +91,6 @@ function authority(env: Env, flow: Flow, production: boolean): UserFlowConfig {
 /** Where the built-in emulator serves a flow: the same URL shape as B2C, on plain http. */
 export function emulatorAuthority(host: string, port: number, flowName: string): string {
   return `http://${host}:${port}/${EMULATOR_TENANT}.onmicrosoft.com/${flowName}`;
-}
-
-/** SESSION_STORE=redis://… (SESSION_STORE_OPTIONS: ioredis options as JSON, for Sentinel or
- *  Cluster). Values are never echoed: the URL may hold a password. */
-function redisStore(env: Env): RedisConfig | null {
-  const raw = read(env, 'SESSION_STORE');
-  if (raw === undefined || raw === 'memory') return null;
-  if (!URL.canParse(raw) || !['redis:', 'rediss:'].includes(new URL(raw).protocol)) {
-    throw new ConfigError('SESSION_STORE', 'must be "memory" or a redis:// or rediss:// URL');
-  }
-  const rawOptions = read(env, 'SESSION_STORE_OPTIONS');
-  let options: unknown = {};
-  if (rawOptions !== undefined) {
-    try {
-      options = JSON.parse(rawOptions);
-    } catch {
-      options = undefined;
-    }
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-      throw new ConfigError('SESSION_STORE_OPTIONS', 'must be a JSON object of ioredis options');
-    }
-  }
-  return { url: raw, options: options as Record<string, unknown> };
-}
-
-/** Where @statelyai/inspect's own bridge to the Stately Inspector listens (createInspectorServer). */
-export const XSTATE_INSPECT_DEFAULT = 'ws://localhost:8080';
-
-/** XSTATE_INSPECT: unset or "off", "on" (the bridge's default address) or a ws:// or wss:// URL. */
-function xstateInspect(env: Env, production: boolean): string | null {
-  const raw = read(env, 'XSTATE_INSPECT');
-  if (raw === undefined || raw === 'off') return null;
-  if (production) throw new ConfigError('XSTATE_INSPECT', 'cannot be used when NODE_ENV=production (live inspection is for development)');
-  if (raw === 'on') return XSTATE_INSPECT_DEFAULT;
-  if (!URL.canParse(raw) || !['ws:', 'wss:'].includes(new URL(raw).protocol)) {
-    throw new ConfigError('XSTATE_INSPECT', `must be "on" (${XSTATE_INSPECT_DEFAULT}), "off" or a ws:// or wss:// URL (got "${raw}")`);
-  }
-  return raw;
-}
-
-const HOST_NAME = /^(?=.{1,253}$)[a-z\d]([a-z\d-]{0,61}[a-z\d])?(\.[a-z\d]([a-z\d-]{0,61}[a-z\d])?)*$/i;
-
-/** HOST: an IP address (IPv6 with or without brackets) or a host name. Unset: every interface in
- *  production, as before; elsewhere 127.0.0.1, so a developer's app is not open to the network.
- *  Not `localhost`: it may resolve to ::1 only, and IPv4 loopback exists everywhere; browsers and
- *  Node's fetch try both addresses of the printed http://localhost:PORT. */
-function listenHost(env: Env, production: boolean): string | null {
-  const raw = read(env, 'HOST');
-  if (raw === undefined) return production ? null : '127.0.0.1';
-  const bare = /^\[.*\]$/.test(raw) ? raw.slice(1, -1) : raw;
-  // All digits and dots but no IP address (999.0.0.1, 3000): a typo, not a host name.
-  if (isIP(bare) === 0 && !(bare === raw && HOST_NAME.test(raw) && !/^[\d.]+$/.test(raw))) {
-    throw new ConfigError('HOST', `must be an IP address or a host name to listen on, such as 127.0.0.1, ::1 or 0.0.0.0 (got ${JSON.stringify(raw)})`);
-  }
-  return bare;
 }
 
 /** WEB_API_URI and WEB_API_SCOPES, both or neither. */

@@ -41,7 +41,7 @@ describe('.env.example', () => {
 
   it('every variable it names is one the app or its emulator reads', () => {
     const named = Object.values(blocks).flatMap((block) => Object.keys(block));
-    const sources = ['src/config.ts', 'src/config-provider.ts', 'src/main.ts', 'src/session/redis.ts']
+    const sources = ['src/config.ts', 'src/config-values.ts', 'src/config-provider.ts', 'src/main.ts', 'src/session/redis.ts']
       .map((path) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8'))
       .join('\n');
     expect(named.filter((name) => !sources.includes(`'${name}'`) && name !== 'NODE_ENV')).toEqual([]);
