@@ -14,6 +14,14 @@ describe('Sealer', () => {
     expect(sealer.seal('same', 'k')).not.toBe(sealer.seal('same', 'k')); // a fresh IV each time
   });
 
+  it('never uses an IV twice, across refills of the pool the IVs are drawn from', () => {
+    const sealer = new Sealer([a]);
+    // 256 IVs per pool read: 2,000 seals cross several refills, each sealed value still opens.
+    const sealed = Array.from({ length: 2000 }, () => sealer.seal('same', 'k'));
+    expect(new Set(sealed.map((value) => value.split('.')[2])).size).toBe(2000);
+    expect(sealed.every((value) => sealer.open(value, 'k') === 'same')).toBe(true);
+  });
+
   it('rotation: a new secret opens what the previous one sealed only while the previous one is listed', () => {
     const sealed = new Sealer([a]).seal('session', 'k');
     expect(new Sealer([b, a]).open(sealed, 'k')).toBe('session');
