@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack.ts';
 import { launchChromium, skipBrowserJourneys } from './chromium.ts';
 import { journey, type Journey } from './journey.ts';
+import { browserSteps } from './steps.ts';
 
 const cancelled = 'User has cancelled the operation';
 
@@ -23,39 +24,7 @@ describe.skipIf(skipBrowserJourneys)('journeys in Chromium', () => {
   });
 
   const run = (name: string, steps: (j: Journey) => Promise<void>) => journey(browser!, name, steps);
-  const home = () => `${stack.appOrigin}/`;
-
-  /** Waits until the browser is on one of the emulator's pages for `flow` and `selector` shows. */
-  async function onEmulator(page: Page, flow: string, selector: string) {
-    await page.waitForURL((url) => url.origin === stack.emulator.origin && url.pathname.toLowerCase().includes(`/${flow.toLowerCase()}/`));
-    await page.locator(selector).waitFor();
-  }
-  /** Waits until the browser is back on the app's page showing `selector` (which tells the states apart). */
-  async function onHome(page: Page, selector: string) {
-    await page.waitForURL(home());
-    await page.locator(selector).waitFor();
-  }
-  const nav = (page: Page) => page.locator('nav').innerText();
-  const message = (page: Page) => page.locator('#message').innerText();
-
-  let accounts = 0;
-  /** A fresh account, straight into the emulator's store, so journeys do not share one. */
-  async function account(givenName: string) {
-    accounts += 1;
-    const email = `browser${accounts}.${Date.now()}@example.com`;
-    await stack.emulator.accounts.create({ email, password: 'Secret123', givenName, surname: 'Tester' });
-    return { email, password: 'Secret123', givenName };
-  }
-
-  /** From the signed-out page to the emulator's sign-in page, until `selector` shows. */
-  async function toSignInPage({ page, see }: Pick<Journey, 'page' | 'see'>, selector: string) {
-    await page.goto(home());
-    await page.locator('#SignIn').waitFor();
-    await see('home');
-    await page.click('#SignIn');
-    await onEmulator(page, stack.emulator.flows.signUpSignIn, selector);
-    await see('sign-in');
-  }
+  const { onEmulator, onHome, nav, message, toSignInPage, account } = browserSteps(() => stack);
 
   /** The password-reset page, filled in and sent. */
   async function resetPassword(page: Page, email: string, password: string) {

@@ -53,7 +53,9 @@ export async function startStack(
   const clientId = 'test-app';
   const clientSecret = 'test-app-secret';
   const clients = [{ clientId, clientSecret, redirectUris: [`${appOrigin}/redirect`, ...redirectUris], postLogoutRedirectUris: [appOrigin] }];
-  let emulator = await startEmulator({ port: 0, clients, mode });
+  // The codes the emulator "mails" stay in emulator.inbox (its page shows them) rather than the test output.
+  const inboxLog = () => {};
+  let emulator = await startEmulator({ port: 0, clients, mode, inboxLog });
   const susi = emulator.authority(emulator.flows.signUpSignIn);
   const sampleApi = await startSampleApi({
     mode,
@@ -93,7 +95,7 @@ export async function startStack(
     async restartEmulator() {
       const port = Number(new URL(emulator.origin).port);
       await emulator.close();
-      emulator = await startEmulator({ port, clients, mode });
+      emulator = await startEmulator({ port, clients, mode, inboxLog });
     },
     sampleApi,
     config,
