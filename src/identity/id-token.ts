@@ -5,14 +5,13 @@ import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
 import { tokenRejected, unavailable } from './problems.ts';
 
-export interface IdTokenExpectations {
-  clientId: string;
-  nonce: string;
-  /** The user flow this transaction started (B2C's `tfp`, or `acr` in older tenants). */
-  flowName: string;
-  /** External ID: the tenant's id, which `tid` must name (its tokens name no user flow). Unset: B2C. */
-  tenantId?: string;
-}
+/** What names the token's own realm besides its issuer: B2C, the user flow this transaction started
+ *  (`tfp`, or `acr` in older tenants); External ID, the tenant's id in `tid` (its tokens name no
+ *  user flow, so no `tfp` is looked for). A union, not optional fields, so that a missing value can
+ *  never turn one mode's check into the other's, or into none. */
+export type RealmExpectation = { provider: 'b2c'; flowName: string } | { provider: 'external-id'; tenantId: string };
+
+export type IdTokenExpectations = { clientId: string; nonce: string } & RealmExpectation;
 
 export interface IdTokenVerifier {
   verify(idToken: string, expected: IdTokenExpectations): Promise<JWTPayload>;
@@ -47,6 +46,8 @@ export function createIdTokenVerifier(
   timeoutMs: number,
   now: () => number = Date.now,
 ): IdTokenVerifier {
+  // jose checks `iss` only when given an issuer: discovery without one would switch the check off.
+  if (typeof metadata.issuer !== 'string' || metadata.issuer === '') throw unavailable('discovery names no issuer');
   // Cached by jose; fetched again when a token names an unknown key (key rotation). No cooldown
   // between fetches: tokens come from the provider's own token endpoint, not from strangers, and a
   // rotation right after a fetch must not lock everyone out for jose's default 30 s.
@@ -73,12 +74,18 @@ export function createIdTokenVerifier(
       // hands it the nonce), so this refuses nothing MSAL let through: a second belt, should that
       // call ever lose its nonce (test/security/id-token-verifier.test.ts).
       if (payload.nonce !== expected.nonce) throw tokenRejected('ID token: nonce mismatch');
-      if (expected.tenantId !== undefined) {
-        // One issuer may serve several tenants' tokens: the tenant is named by `tid`.
-        if (String(payload.tid ?? '').toLowerCase() !== expected.tenantId) throw tokenRejected('ID token: another tenant');
+      if (expected.provider === 'external-id') {
+        // One issuer may serve several tenants' tokens: the tenant is named by `tid`, a GUID (any
+        // letter case). Only a string is compared: String() would let ['<tid>'] through.
+        const { tid } = payload;
+        if (tid === undefined || tid === '') throw tokenRejected('ID token: no tid');
+        if (typeof tid !== 'string' || tid.toLowerCase() !== expected.tenantId.toLowerCase()) throw tokenRejected('ID token: another tenant');
         return payload;
       }
-      const flow = String(payload.tfp ?? payload.acr ?? '');
+      // The tenant's flows share its issuer, audience and key: only this names the flow. A token
+      // naming none is refused, even were the expected name ever empty.
+      const flow = payload.tfp ?? payload.acr;
+      if (typeof flow !== 'string' || flow === '') throw tokenRejected('ID token: names no user flow');
       if (flow.toLowerCase() !== expected.flowName.toLowerCase()) throw tokenRejected('ID token: another user flow');
       return payload;
     },

@@ -9,7 +9,7 @@ import { MemoryTokenStore, type TokenStore } from '../session/token-store.ts';
 import type { AuthorizationStart, CallbackParams, Flow, Transaction, User } from '../../machines/session.ts';
 import { createAccessTokens, mergeCaches } from './access-tokens.ts';
 import { authorizationUrlTemplate, type MakeUrl } from './authorize-url.ts';
-import { createIdTokenVerifier, type IdTokenVerifier } from './id-token.ts';
+import { createIdTokenVerifier, type IdTokenVerifier, type RealmExpectation } from './id-token.ts';
 import { IdpUnavailableError, createNetworkClient, getJson } from './network.ts';
 import { IdentityProblem, codeRejected, tokenRejected, unavailable } from './problems.ts';
 
@@ -41,8 +41,8 @@ interface UserFlowClient {
   /** MSAL's authorization URL for this flow, filled in per request. */
   authorizationUrl: MakeUrl;
   idTokens: IdTokenVerifier;
-  /** External ID: the tenant's id, from the issuer discovery gave; undefined with B2C. */
-  tenantId: string | undefined;
+  /** What its ID tokens must name: B2C, this user flow; External ID, the tenant discovery's issuer names. */
+  realm: RealmExpectation;
 }
 
 const GUID = /^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-f]{12}$/i;
@@ -122,9 +122,12 @@ export function createIdentity(
     const { url: authorizationUrl } = await authorizationUrlTemplate((values) =>
       msal.getAuthCodeUrl({ scopes, redirectUri: config.redirectUri, codeChallengeMethod: 'S256', ...values }),
     );
-    // External ID names the tenant by id in its issuer (https://<tenant-id>.ciamlogin.com/<tenant-id>/v2.0).
-    const tenantId = config.provider === 'external-id' ? tenantIdOf(metadata.issuer) : undefined;
-    return { msalConfig, authorizationUrl, idTokens: createIdTokenVerifier(metadata, config.idpTimeoutMs), tenantId };
+    // External ID names the tenant by id in its issuer (https://<tenant-id>.ciamlogin.com/<tenant-id>/v2.0),
+    // whatever the authority calls it: taken from discovery's issuer, as the issuer itself is.
+    const realm: RealmExpectation = config.provider === 'external-id'
+      ? { provider: 'external-id', tenantId: tenantIdOf(metadata.issuer) }
+      : { provider: 'b2c', flowName: config.flows[flow].name };
+    return { msalConfig, authorizationUrl, idTokens: createIdTokenVerifier(metadata, config.idpTimeoutMs), realm };
   }
 
   /** Built once per flow; a failed build is forgotten so that the next request tries again. */
@@ -171,7 +174,7 @@ export function createIdentity(
     },
 
     async redeem(transaction, params) {
-      const { msalConfig, idTokens, tenantId } = await client(transaction.flow);
+      const { msalConfig, idTokens, realm } = await client(transaction.flow);
       // A client of its own, whose cache holds this redemption only, however many redeem at once.
       const msal = new ConfidentialClientApplication(msalConfig);
       let result: AuthenticationResult;
@@ -192,7 +195,7 @@ export function createIdentity(
       }
       if (!result.account || !result.idToken) throw tokenRejected('the token response carried no ID token');
       const accountId = result.account.localAccountId;
-      const claims = await idTokens.verify(result.idToken, { clientId: config.clientId, nonce: transaction.nonce, flowName: config.flows[transaction.flow].name, tenantId });
+      const claims = await idTokens.verify(result.idToken, { clientId: config.clientId, nonce: transaction.nonce, ...realm });
       // Only a checked answer is kept: added to the person's entry, beside their other flows' accounts.
       try {
         await tokens.set(accountId, mergeCaches(await tokens.get(accountId), msal.getTokenCache().serialize()));

@@ -1,79 +1,102 @@
 // ID tokens an attacker (or a drifting clock) could hand the app, each over real HTTP through the
-// app and the emulator: a token dated ahead, one of another user flow of the same tenant (same
-// issuer, audience and key: only `tfp`/`acr` tells it apart), and the edges of the clock skew.
-// The log's reason shows which check refused each one.
+// app and the emulator, in both providers' modes: a token dated ahead, the edges of the clock skew,
+// and per mode the one claim that tells apart tokens sharing the issuer, audience and key: B2C's
+// user flow (`tfp`/`acr`), External ID's tenant (`tid`). The log's reason shows which check refused.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { IdTokenFault } from '../../src/emulator/index.ts';
 import { Browser } from '../support/browser.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import { signIn } from '../support/idp-pages.ts';
+import { startStack, type Mode, type Stack } from '../support/stack.ts';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterEach(() => stack.emulator.faults.reset());
-afterAll(() => stack.close());
+/** Per mode, the fault whose token only that mode's own claim check refuses (for the sign-in after it). */
+const REALM_FAULT: Record<Mode, IdTokenFault> = { b2c: 'otherFlow', 'external-id': 'wrongTenant' };
 
-/** A fresh browser signs in as the demo user while the fault is on; also returns what the app
- *  logged meanwhile and the token requests the emulator answered. */
-async function signInWith(fault: IdTokenFault | null) {
-  const browser = new Browser();
-  await browser.get(`${stack.appOrigin}/signin`);
-  stack.emulator.faults.idToken = fault;
-  const logsBefore = stack.logs.length;
-  const tokenRequestsBefore = stack.emulator.tokenRequests.length;
-  await browser.submit('#next', { signInName: stack.emulator.demoUser.email, password: stack.emulator.demoUser.password });
-  const reasons = stack.logs.slice(logsBefore).map((line) => (JSON.parse(line) as { reason?: string }).reason).filter(Boolean);
-  return { browser, reasons, tokenRequests: stack.emulator.tokenRequests.slice(tokenRequestsBefore) };
-}
-
-async function expectRefused(browser: Browser) {
-  expect(browser.status).toBe(401);
-  expect(browser.$('#problem h2').text()).toBe('The sign-in could not be verified');
-  expect(browser.$('#Home').attr('href')).toBe('/');
-  // On a clean URL: the callback's code is not left in the address bar.
-  expect(browser.url.startsWith(`${stack.appOrigin}/problem?`)).toBe(true);
-  await browser.get(stack.appOrigin);
-  expect(browser.$('#SignIn').length).toBe(1);
-  expect(browser.text()).not.toContain('Hi ');
-}
-
-describe('ID tokens refused over HTTP', () => {
-  it.each<[string, IdTokenFault, string]>([
-    ['iat 600 s in the future (beyond the 120 s skew)', 'futureIat', 'ID token: ERR_JWT_CLAIM_VALIDATION_FAILED (iat)'],
-    ['nbf 600 s in the future', 'futureNbf', 'ID token: ERR_JWT_CLAIM_VALIDATION_FAILED (nbf)'],
-    ['exp 180 s ago (outside the skew)', 'expiredPastSkew', 'ID token: ERR_JWT_EXPIRED (exp)'],
-    ['no nonce', 'missingNonce', 'ID token: nonce mismatch'],
-  ])('%s: a 401 page, not signed in', async (_, fault, reason) => {
-    const { browser, reasons } = await signInWith(fault);
-    await expectRefused(browser);
-    expect(reasons).toContain(reason);
+describe.each<Mode>(['b2c', 'external-id'])('%s mode', (mode) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({}, undefined, { mode });
   });
+  afterEach(() => stack.emulator.faults.reset());
+  afterAll(() => stack.close());
 
-  it.each<[string, IdTokenFault]>([
-    ['in `tfp`', 'otherFlow'],
-    ['in `acr` (older tenants)', 'otherFlowAcr'],
-  ])('a token of another user flow of the tenant, named %s: a 401 page, not signed in', async (_, fault) => {
-    const { browser, reasons, tokenRequests } = await signInWith(fault);
-    await expectRefused(browser);
-    expect(reasons).toContain('ID token: another user flow');
-    // The emulator issued it for the sign-up/sign-in flow (its own cross-flow refusal, AADB2C90088,
-    // played no part): what refused it is the app's check of the token's flow.
+  /** A fresh browser signs in as the demo user while the fault is on; also returns what the app
+   *  logged meanwhile and the token requests the emulator answered. */
+  async function signInWith(fault: IdTokenFault | null) {
+    const browser = new Browser();
+    await browser.get(`${stack.appOrigin}/signin`);
+    stack.emulator.faults.idToken = fault;
+    const logsBefore = stack.logs.length;
+    const tokenRequestsBefore = stack.emulator.tokenRequests.length;
+    await signIn(browser, mode, stack.emulator.demoUser);
+    const reasons = stack.logs.slice(logsBefore).map((line) => (JSON.parse(line) as { reason?: string }).reason).filter(Boolean);
+    return { browser, reasons, tokenRequests: stack.emulator.tokenRequests.slice(tokenRequestsBefore) };
+  }
+
+  async function expectRefused(browser: Browser) {
+    expect(browser.status).toBe(401);
+    expect(browser.$('#problem h2').text()).toBe('The sign-in could not be verified');
+    expect(browser.$('#Home').attr('href')).toBe('/');
+    // On a clean URL: the callback's code is not left in the address bar.
+    expect(browser.url.startsWith(`${stack.appOrigin}/problem?`)).toBe(true);
+    await browser.get(stack.appOrigin);
+    expect(browser.$('#SignIn').length).toBe(1);
+    expect(browser.text()).not.toContain('Hi ');
+  }
+
+  /** The emulator issued the token for the one flow signed in with, answering 200 (no cross-flow
+   *  refusal of its own, AADB2C90088, played a part): what refused it is the app's claim check. */
+  function expectIssuedForThisFlow(tokenRequests: { grantType: string; flow: string; status: number }[]) {
     expect(tokenRequests).toEqual([expect.objectContaining({ grantType: 'authorization_code', flow: stack.emulator.flows.signUpSignIn, status: 200 })]);
+  }
+
+  describe('ID tokens refused over HTTP', () => {
+    it.each<[string, IdTokenFault, string]>([
+      ['iat 600 s in the future (beyond the 120 s skew)', 'futureIat', 'ID token: ERR_JWT_CLAIM_VALIDATION_FAILED (iat)'],
+      ['nbf 600 s in the future', 'futureNbf', 'ID token: ERR_JWT_CLAIM_VALIDATION_FAILED (nbf)'],
+      ['exp 180 s ago (outside the skew)', 'expiredPastSkew', 'ID token: ERR_JWT_EXPIRED (exp)'],
+      ['no nonce', 'missingNonce', 'ID token: nonce mismatch'],
+    ])('%s: a 401 page, not signed in', async (_, fault, reason) => {
+      const { browser, reasons } = await signInWith(fault);
+      await expectRefused(browser);
+      expect(reasons).toEqual([reason]);
+    });
+
+    // B2C only: External ID's tokens name no user flow (the emulator refuses these faults there).
+    if (mode === 'b2c') {
+      it.each<[string, IdTokenFault]>([
+        ['in `tfp`', 'otherFlow'],
+        ['in `acr` (older tenants)', 'otherFlowAcr'],
+      ])('a token of another user flow of the tenant, named %s: a 401 page, not signed in', async (_, fault) => {
+        const { browser, reasons, tokenRequests } = await signInWith(fault);
+        await expectRefused(browser);
+        expect(reasons).toEqual(['ID token: another user flow']);
+        expectIssuedForThisFlow(tokenRequests);
+      });
+    }
+
+    // External ID only: a B2C token carries no `tid`, and B2C mode reads none.
+    if (mode === 'external-id') {
+      it("a token naming another tenant's id in `tid`, signed with this tenant's key: a 401 page, not signed in", async () => {
+        const { browser, reasons, tokenRequests } = await signInWith('wrongTenant');
+        await expectRefused(browser);
+        expect(reasons).toEqual(['ID token: another tenant']);
+        expectIssuedForThisFlow(tokenRequests);
+      });
+    }
+
+    it('the sign-in after a refused one works', async () => {
+      await expectRefused((await signInWith(REALM_FAULT[mode])).browser);
+      const { browser } = await signInWith(null);
+      expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+    });
   });
 
-  it('the sign-in after a refused one works', async () => {
-    await expectRefused((await signInWith('otherFlow')).browser);
-    const { browser } = await signInWith(null);
-    expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
-  });
-});
-
-describe('ID tokens accepted over HTTP', () => {
-  it('exp 60 s ago (inside the 120 s skew): signed in', async () => {
-    const { browser, reasons } = await signInWith('expiredWithinSkew');
-    expect(browser.url).toBe(`${stack.appOrigin}/`);
-    expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
-    expect(reasons).toEqual([]);
+  describe('ID tokens accepted over HTTP', () => {
+    it('exp 60 s ago (inside the 120 s skew): signed in', async () => {
+      const { browser, reasons } = await signInWith('expiredWithinSkew');
+      expect(browser.url).toBe(`${stack.appOrigin}/`);
+      expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+      expect(reasons).toEqual([]);
+    });
   });
 });

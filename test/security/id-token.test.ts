@@ -1,57 +1,73 @@
-// The OpenID Foundation's relying-party negatives, each produced by the emulator's fault switches:
-// MSAL checks only the nonce, so each of these is refused (or accepted) by our own jose checks.
+// The OpenID Foundation's relying-party negatives, each produced by the emulator's fault switches,
+// in both providers' modes (B2C, and External ID with its one authority and two-step pages): MSAL
+// checks only the nonce, so each of these is refused (or accepted) by our own jose checks. The log's
+// reason names the check that refused.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { IdTokenFault } from '../../src/emulator/index.ts';
 import { Browser } from '../support/browser.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import { signIn } from '../support/idp-pages.ts';
+import { startStack, type Mode, type Stack } from '../support/stack.ts';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterEach(() => stack.emulator.faults.reset());
-afterAll(() => stack.close());
-
-/** A fresh browser signs in as the demo user while the fault is on; returns where it ended. */
-async function signInWith(fault: IdTokenFault | null) {
-  const browser = new Browser();
-  await browser.get(`${stack.appOrigin}/signin`);
-  stack.emulator.faults.idToken = fault;
-  await browser.submit('#next', { signInName: stack.emulator.demoUser.email, password: stack.emulator.demoUser.password });
-  return browser;
-}
-
-async function expectSignedOut(browser: Browser) {
-  await browser.get(stack.appOrigin);
-  expect(browser.$('#SignIn').length).toBe(1);
-  expect(browser.text()).not.toContain('Hi ');
-}
-
-describe('ID token checks', () => {
-  it.each<[string, IdTokenFault]>([
-    ['invalid issuer', 'wrongIssuer'],
-    ['missing sub', 'missingSub'],
-    ['invalid audience', 'wrongAudience'],
-    ['missing iat', 'missingIat'],
-    ['invalid signature', 'badSignature'],
-    ['invalid nonce', 'wrongNonce'],
-    ['expired token', 'expired'],
-  ])('%s: refused with a 401 page, not signed in', async (_, fault) => {
-    const browser = await signInWith(fault);
-    expect(browser.status).toBe(401);
-    expect(browser.$('#problem h2').text()).toBe('The sign-in could not be verified');
-    expect(browser.$('#Home').attr('href')).toBe('/');
-    await expectSignedOut(browser);
+describe.each<Mode>(['b2c', 'external-id'])('%s mode', (mode) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({}, undefined, { mode });
   });
+  afterEach(() => stack.emulator.faults.reset());
+  afterAll(() => stack.close());
 
-  it('kid absent with a single key: accepted', async () => {
-    const browser = await signInWith('missingKid');
-    expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
-  });
+  /** A fresh browser signs in as the demo user while the fault is on; returns where it ended and
+   *  the reasons the app logged meanwhile. */
+  async function signInWith(fault: IdTokenFault | null) {
+    const browser = new Browser();
+    await browser.get(`${stack.appOrigin}/signin`);
+    stack.emulator.faults.idToken = fault;
+    const logsBefore = stack.logs.length;
+    await signIn(browser, mode, stack.emulator.demoUser);
+    const reasons = stack.logs.slice(logsBefore).map((line) => (JSON.parse(line) as { reason?: string }).reason).filter(Boolean);
+    return { browser, reasons };
+  }
 
-  it('signing key rotated after the keys were cached: accepted after fetching them again', async () => {
-    expect((await signInWith(null)).text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
-    await stack.emulator.faults.rotateSigningKey();
-    expect((await signInWith(null)).text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+  async function expectSignedOut(browser: Browser) {
+    await browser.get(stack.appOrigin);
+    expect(browser.$('#SignIn').length).toBe(1);
+    expect(browser.text()).not.toContain('Hi ');
+  }
+
+  describe('ID token checks', () => {
+    it.each<[string, IdTokenFault, string]>([
+      ['invalid issuer', 'wrongIssuer', 'ID token: ERR_JWT_CLAIM_VALIDATION_FAILED (iss)'],
+      ['missing sub', 'missingSub', 'ID token: ERR_JWT_CLAIM_VALIDATION_FAILED (sub)'],
+      ['invalid audience', 'wrongAudience', 'ID token: ERR_JWT_CLAIM_VALIDATION_FAILED (aud)'],
+      ['missing iat', 'missingIat', 'ID token: ERR_JWT_CLAIM_VALIDATION_FAILED (iat)'],
+      ['invalid signature', 'badSignature', 'ID token: ERR_JWS_SIGNATURE_VERIFICATION_FAILED'],
+      ['invalid nonce', 'wrongNonce', 'ID token: nonce mismatch'],
+      ['expired token', 'expired', 'ID token: ERR_JWT_EXPIRED (exp)'],
+    ])('%s: refused with a 401 page, not signed in', async (_, fault, reason) => {
+      const { browser, reasons } = await signInWith(fault);
+      expect(browser.status).toBe(401);
+      expect(browser.$('#problem h2').text()).toBe('The sign-in could not be verified');
+      expect(browser.$('#Home').attr('href')).toBe('/');
+      expect(reasons).toEqual([reason]);
+      await expectSignedOut(browser);
+    });
+
+    it('an honest token: signed in, nothing refused', async () => {
+      const { browser, reasons } = await signInWith(null);
+      expect(browser.url).toBe(`${stack.appOrigin}/`);
+      expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+      expect(reasons).toEqual([]);
+    });
+
+    it('kid absent with a single key: accepted', async () => {
+      const { browser } = await signInWith('missingKid');
+      expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+    });
+
+    it('signing key rotated after the keys were cached: accepted after fetching them again', async () => {
+      expect((await signInWith(null)).browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+      await stack.emulator.faults.rotateSigningKey();
+      expect((await signInWith(null)).browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+    });
   });
 });
