@@ -1,17 +1,33 @@
 // What goes wrong, and what the person sees then: identity-provider faults, forged and replayed
 // callbacks, hostile values. Every failure ends on a page with a way on, quickly, and the next
-// attempt works without a restart.
+// attempt works without a restart. The checks of the state, the nonce and replays run with each
+// provider (inEachMode); the rest with B2C.
 import request from 'supertest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Browser } from '../support/browser.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import { signIn } from '../support/idp-pages.ts';
+import { startStack, type Mode, type Stack } from '../support/stack.ts';
 
+const MODES: Mode[] = ['b2c', 'external-id'];
+const stacks = {} as Record<Mode, Stack>;
+/** B2C's stack, but for the blocks inEachMode runs with each provider's. */
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ IDP_TIMEOUT_MS: '1000' });
+  for (const mode of MODES) stacks[mode] = await startStack({ IDP_TIMEOUT_MS: '1000' }, undefined, { mode });
+  stack = stacks.b2c;
 });
 afterEach(() => stack.emulator.faults.reset());
-afterAll(() => stack.close());
+afterAll(() => Promise.all(MODES.map((mode) => stacks[mode].close())));
+
+/** Defines `tests` once per provider, `stack` being that provider's while they run (blocks run one
+ *  after the other). */
+function inEachMode(name: string, tests: () => void) {
+  describe.each(MODES)(`${name}, with %s`, (mode) => {
+    beforeAll(() => void (stack = stacks[mode]));
+    afterAll(() => void (stack = stacks.b2c));
+    tests();
+  });
+}
 
 /** Starts sign-in and stops on the emulator's page, the way back (the callback) still ahead. */
 async function atSignInPage(browser = new Browser()) {
@@ -20,8 +36,9 @@ async function atSignInPage(browser = new Browser()) {
   return browser;
 }
 
+/** On the emulator's sign-in page: the demo user signs in (External ID: email, then password). */
 function signInAsDemo(browser: Browser) {
-  return browser.submit('#next', { signInName: stack.emulator.demoUser.email, password: stack.emulator.demoUser.password });
+  return signIn(browser, stack.config.provider, stack.emulator.demoUser);
 }
 
 /** An error page: the status, a title, and a link back home. */
@@ -53,19 +70,6 @@ describe('the identity provider fails', () => {
     expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
   });
 
-  it.each([
-    ['wrongNonce', 401],
-    ['badSignature', 401],
-    ['wrongAudience', 401],
-  ] as const)('an ID token with %s is refused: %i page, not signed in', async (fault, status) => {
-    const browser = await atSignInPage();
-    stack.emulator.faults.idToken = fault;
-    await signInAsDemo(browser);
-    expectProblemPage(browser, status, /could not be verified|could not be completed/);
-    await browser.get(stack.appOrigin);
-    expect(browser.$('#SignIn').length).toBe(1);
-  });
-
   it('unreachable: an error page at once, and sign-in works again once it is back', async () => {
     const isolated = await startStack({ IDP_TIMEOUT_MS: '1000' });
     try {
@@ -85,7 +89,22 @@ describe('the identity provider fails', () => {
   });
 });
 
-describe('callbacks the app did not ask for', () => {
+inEachMode('ID tokens that fail the checks', () => {
+  it.each([
+    ['wrongNonce', 401],
+    ['badSignature', 401],
+    ['wrongAudience', 401],
+  ] as const)('an ID token with %s is refused: %i page, not signed in', async (fault, status) => {
+    const browser = await atSignInPage();
+    stack.emulator.faults.idToken = fault;
+    await signInAsDemo(browser);
+    expectProblemPage(browser, status, /could not be verified|could not be completed/);
+    await browser.get(stack.appOrigin);
+    expect(browser.$('#SignIn').length).toBe(1);
+  });
+});
+
+inEachMode('callbacks the app did not ask for', () => {
   it('a forged state gets a 400 page and the real sign-in still completes', async () => {
     const browser = await atSignInPage();
     await browser.get(`${stack.appOrigin}/redirect?code=attacker-code&state=attacker-state`);
@@ -154,7 +173,7 @@ describe('a session cookie the app did not sign', () => {
   });
 });
 
-describe('one browser, two requests at once', () => {
+inEachMode('one browser, two requests at once', () => {
   // Both restore the same snapshot and race; the winner's session id is renewed, so the loser's
   // save lands on the abandoned id and cannot undo the sign-in.
   it('the same callback twice (a refresh) signs in once and is not undone by the loser', async () => {
@@ -341,11 +360,10 @@ describe('headers', () => {
 
 describe('logs of failures', () => {
   // Last in this file: the warnings of every fault above (token endpoint down, spoilt ID tokens,
-  // forged callbacks, hostile values) are read.
+  // forged callbacks, hostile values), with either provider, are read.
   it('carry a reason, never a token, a code or an email', () => {
-    const records = stack.logs.map((line) => JSON.parse(line));
-    expect(records.some((r) => r.level === 'warn')).toBe(true);
-    const leaked = stack.logs.join('\n');
+    for (const mode of MODES) expect(stacks[mode].logs.map((line) => JSON.parse(line)).some((r) => r.level === 'warn'), mode).toBe(true);
+    const leaked = MODES.flatMap((mode) => stacks[mode].logs).join('\n');
     expect(leaked).not.toMatch(/eyJ[\w-]+\.[\w-]+\./); // a JWT
     expect(leaked).not.toMatch(/code=|state=/);
     expect(leaked).not.toContain(stack.emulator.demoUser.email);
