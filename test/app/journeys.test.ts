@@ -94,6 +94,8 @@ describe('sign-in', () => {
     const after = browser.jar.matching(new URL(stack.appOrigin)).find((c) => c.name === 'b2c.sid');
     expect(after?.value).toBeTruthy();
     expect(after?.value).not.toBe(before);
+    // koa-session's id: a version-4 UUID, 122 random bits (SECURITY.md, "a guessed or forged session id").
+    expect(after?.value).toMatch(/^[\da-f]{8}-[\da-f]{4}-4[\da-f]{3}-[89ab][\da-f]{3}-[\da-f]{12}$/);
     // The cookies hold a signed session id, never a token or a claim.
     const appCookies = browser.jar.matching(new URL(stack.appOrigin));
     expect(appCookies.map((c) => c.name).sort()).toEqual(['b2c.sid', 'b2c.sid.sig']);
