@@ -1,6 +1,8 @@
 // Calling the web API for the signed-in person, over real HTTP: the app, the built-in emulator
 // issuing B2C-shaped access and refresh tokens, and the sample API checking them. What a person
 // sees, and what the emulator saw (which grants, at which user flow's token endpoint).
+import { createServer, type Server } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIdentity, type Identity } from '../../src/identity/index.ts';
 import { MemoryTokenStore } from '../../src/session/token-store.ts';
@@ -221,6 +223,30 @@ describe('when the API cannot be had', () => {
       expect(browser.text('nav')).toContain('Hi Demo');
     } finally {
       await other.close();
+    }
+  });
+
+  /** An API of a few lines that answers every request with `raw` and then hangs up. */
+  async function rawApi(raw: string): Promise<Server> {
+    const server = createServer((socket) => socket.once('data', () => socket.end(raw)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return server;
+  }
+
+  it.each([
+    ['an answer broken off mid-body', 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"name":', [502, 'The web API cannot be reached']],
+    ['a redirect (not followed)', 'HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:9/elsewhere\r\ncontent-length: 0\r\n\r\n', [502, 'The web API failed']],
+  ] as const)('%s: a 502 page, still signed in', async (_, raw, page) => {
+    const api = await rawApi(raw);
+    const other = await startStack({ WEB_API_URI: `http://127.0.0.1:${(api.address() as AddressInfo).port}/hello` });
+    try {
+      const browser = await callOn(other);
+      expect([browser.status, browser.text('#problem h2')]).toEqual(page);
+      await browser.get(`${other.appOrigin}/`);
+      expect(browser.text('nav')).toContain('Hi Demo');
+    } finally {
+      await other.close();
+      await new Promise((resolve) => api.close(resolve));
     }
   });
 
