@@ -6,8 +6,9 @@
 import { createActor, fromTransition } from 'xstate';
 import type { AnyStateMachine, InspectionEvent, PromiseActorLogic, Snapshot, StateValue } from 'xstate';
 import type { ApiAnswer, AuthorizationStart, CallbackParams, Flow, Problem, SessionContext, SessionEvent, Transaction, User } from '../../machines/session.ts';
-import { CANCELLED, FORGOT_PASSWORD } from '../../src/emulator/b2c-errors.ts';
 import { tokenRejected, unavailable } from '../../src/identity/problems.ts';
+import { actsAtPage, answerAt, idpPage, type IdpPage } from './idp.ts';
+import { modeOf } from './modes.ts';
 
 export type Button = 'SIGN_IN' | 'EDIT_PROFILE' | 'RESET_PASSWORD';
 export const BUTTONS: readonly Button[] = ['SIGN_IN', 'EDIT_PROFILE', 'RESET_PASSWORD'];
@@ -18,9 +19,10 @@ export type Act =
   | { type: 'AUTHORIZE_FAILS'; button: Button }
   /**
    * At the emulator's page of the open flow: CODE completes it (signs in, saves the profile, sets
-   * the password), SIGN_UP creates an account, CANCEL and FORGOT press those, SPOILT completes it
-   * while the emulator spoils the ID token. ERROR and NO_CODE are answers to this transaction that
-   * carry an IdP error, or nothing; FORGED is a callback the app never asked for.
+   * the password), SIGN_UP creates an account, CANCEL and FORGOT press those (idp.ts: what each
+   * provider then answers), SPOILT completes it while the emulator spoils the ID token. ERROR and
+   * NO_CODE are answers to this transaction that carry an IdP error, or nothing; FORGED is a
+   * callback the app never asked for.
    */
   | { type: `CALLBACK_${'CODE' | 'SIGN_UP' | 'CANCEL' | 'FORGOT' | 'SPOILT' | 'ERROR' | 'NO_CODE' | 'FORGED'}` }
   /** LATE completes the flow after its transaction expired; SESSION_EXPIRES visits home after the
@@ -36,7 +38,7 @@ export type Act =
    *  app's goes on; the person then visits home. Its next user flow asks for the password again. */
   | { type: 'IDP_SESSION_ENDS' };
 
-export type IdpPage = 'sign-in' | 'profile' | 'reset' | 'sign-in-first';
+export type { IdpPage };
 
 /** What the browser shows at the end of a step. */
 export type View =
@@ -61,7 +63,7 @@ export interface Outcome {
   events: SessionEvent[];
   /** The session id was renewed (signed in). */
   renewed: boolean;
-  /** The server session was ended and the browser sent through B2C's logout. */
+  /** The server session was ended and the browser sent through the provider's logout. */
   ended: boolean;
   /** The machine's inspection events for those requests: what it took, for coverage. */
   inspections: InspectionEvent[];
@@ -162,13 +164,6 @@ export function initialWorld(machine: AnyStateMachine): World {
   return { session, sso: false };
 }
 
-/** The emulator's page for a flow: sign-in asks unless there is an SSO session; profile edit needs one. */
-export function idpPage(flow: Flow, sso: boolean): IdpPage {
-  if (flow === 'resetPassword') return 'reset';
-  if (flow === 'editProfile') return sso ? 'profile' : 'sign-in-first';
-  return 'sign-in';
-}
-
 // The model's clock: every callback arrives at ON_TIME, a late one after it.
 const ON_TIME = 0;
 const LATE = ON_TIME + 1;
@@ -203,7 +198,7 @@ export function step(machine: AnyStateMachine, world: World, act: Act): Outcome 
     if (reply.redirect === '/api') return follow(send({ type: 'CALL_API' }));
     if (reply.ended) {
       out.ended = true;
-      sso = false; // B2C's logout ends its session, then sends the browser home
+      sso = false; // the provider's logout ends its session, then sends the browser home
       return follow(send({ type: 'SHOW' }));
     }
     if (reply.redirect === '/') return follow(send({ type: 'SHOW' }));
@@ -230,8 +225,12 @@ export function step(machine: AnyStateMachine, world: World, act: Act): Outcome 
       fate = { redeemRejected: true };
       view = follow(send(callback(open, { code: 'code' })));
       break;
-    case 'CALLBACK_CANCEL': view = follow(send(callback(open, { error: 'access_denied', errorDescription: CANCELLED }))); break;
-    case 'CALLBACK_FORGOT': view = follow(send(callback(open, { error: 'access_denied', errorDescription: FORGOT_PASSWORD }))); break;
+    case 'CALLBACK_CANCEL': case 'CALLBACK_FORGOT': {
+      const { params, completes } = answerAt(modeOf(machine), act.type);
+      sso ||= completes;
+      view = follow(send(callback(open, params)));
+      break;
+    }
     case 'CALLBACK_ERROR': view = follow(send(callback(open, { error: 'server_error', errorDescription: IDP_ERROR }))); break;
     case 'CALLBACK_NO_CODE': view = follow(send(callback(open, {}))); break;
     case 'CALLBACK_FORGED': view = follow(send({ type: 'CALLBACK', params: { state: 'forged-state', code: 'forged-code' }, at: ON_TIME })); break;
@@ -263,17 +262,6 @@ function authorizes(machine: AnyStateMachine, world: World, button: Button): boo
   return inspections.some((e) => e.type === '@xstate.microstep' && e._transitions.some((t) => t.eventType.startsWith('xstate.error.actor.')));
 }
 
-const AT_PAGE: Record<IdpPage, Act['type'][]> = {
-  'sign-in': ['CALLBACK_CODE', 'CALLBACK_SIGN_UP', 'CALLBACK_CANCEL', 'CALLBACK_FORGOT', 'CALLBACK_SPOILT', 'CALLBACK_LATE'],
-  profile: ['CALLBACK_CODE', 'CALLBACK_CANCEL', 'CALLBACK_SPOILT', 'CALLBACK_LATE'],
-  reset: ['CALLBACK_CODE', 'CALLBACK_CANCEL', 'CALLBACK_SPOILT', 'CALLBACK_LATE'],
-  'sign-in-first': [],
-};
-
-/** Whether the provider (as the machine was provided with it) offers this capability. */
-const offered = (machine: AnyStateMachine, guard: 'editProfileOffered' | 'resetPasswordOffered'): boolean =>
-  (machine.implementations.guards[guard] as (() => boolean) | undefined)?.() !== false;
-
 /** What the person (or an attacker) can do from here. */
 export function actsFrom(machine: AnyStateMachine, world: World): Act[] {
   const acts: Act[] = (['VISIT_HOME', ...BUTTONS, 'SIGN_OUT', 'CALLBACK_FORGED', 'CALL_API'] as const).map((type) => ({ type }));
@@ -288,9 +276,7 @@ export function actsFrom(machine: AnyStateMachine, world: World): Act[] {
   if (world.sso && world.session.value === 'signedIn') acts.push({ type: 'IDP_SESSION_ENDS' });
   const open = world.session.context.transaction;
   if (open) {
-    // "Forgot your password?" comes back to the app (AADB2C90118) only from a B2C that has a reset flow.
-    const atPage = AT_PAGE[idpPage(open.flow, world.sso)].filter((type) => type !== 'CALLBACK_FORGOT' || offered(machine, 'resetPasswordOffered'));
-    for (const type of atPage) acts.push({ type } as Act);
+    for (const type of actsAtPage(modeOf(machine), idpPage(open.flow, world.sso))) acts.push({ type } as Act);
     acts.push({ type: 'CALLBACK_ERROR' }, { type: 'CALLBACK_NO_CODE' });
   }
   return acts;

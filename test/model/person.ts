@@ -1,8 +1,9 @@
 // A person with a browser and an account at the emulator, doing the model's acts over real HTTP:
-// clicking through the emulator's pages by their B2C element ids, or, as an attacker would, typing
-// callback URLs.
+// working the emulator's pages in the stack's provider's shape (test/support/idp-pages.ts), or, as
+// an attacker would, typing callback URLs.
 import { randomUUID } from 'node:crypto';
 import { Browser } from '../support/browser.ts';
+import { forgotPassword, signIn, signUp } from '../support/idp-pages.ts';
 import { IDP_ERROR, type Act, type Button } from './model.ts';
 import type { ModelStack } from './stack.ts';
 
@@ -25,8 +26,16 @@ export class Person {
   /** Every callback URL this browser was sent to, oldest first: what an attacker would replay. */
   readonly callbacks: string[] = [];
   #renamed = 0;
+  #resets = 0;
 
-  constructor(private readonly stack: ModelStack, public account: Account) {}
+  constructor(readonly stack: ModelStack, public account: Account) {}
+
+  /** The name the app greets this person by: B2C's ID token has `given_name`; External ID's has no
+   *  such claim, so the app takes its `name` (given name and surname). */
+  get shownName(): string {
+    const { givenName, surname } = this.account;
+    return this.stack.mode === 'b2c' ? givenName : `${givenName} ${surname}`;
+  }
 
   /** `forged`: the callback URL to type for CALLBACK_FORGED (default: a made-up state and code). */
   async act(act: Act, forged?: string): Promise<void> {
@@ -75,23 +84,25 @@ export class Person {
         break;
       case 'CALLBACK_SIGN_UP': {
         await this.backAtIdp();
-        await this.browser.click('#createAccount');
         const account = { ...this.account, email: `new.${randomUUID()}@example.com`, givenName: `${this.account.givenName}-new` };
-        await this.browser.submit('#continue', {
-          email: account.email, newPassword: account.password, reenterPassword: account.password, givenName: account.givenName, surname: account.surname,
-        });
+        await signUp(this.browser, this.stack.mode, account);
         this.account = account;
         break;
       }
       case 'CALLBACK_CANCEL':
+        if (this.stack.mode !== 'b2c') throw new Error('External ID has no cancel that answers the app');
         await this.backAtIdp();
         if (this.browser.$('#createAccount').length) await this.browser.click('#createAccount'); // sign-in has no cancel; sign-up has
         await this.browser.submit('#cancel');
         break;
-      case 'CALLBACK_FORGOT':
+      case 'CALLBACK_FORGOT': {
         await this.backAtIdp();
-        await this.browser.click('#forgotPassword');
+        // External ID's reset sets the password there and then: a new one, so later sign-ins show it took.
+        const password = this.stack.mode === 'b2c' ? this.account.password : `Model-Passw0rd-${++this.#resets}`;
+        await forgotPassword(this.browser, this.stack.mode, { email: this.account.email, password });
+        this.account = { ...this.account, password };
         break;
+      }
       case 'CALLBACK_ERROR':
         await this.callback({ state: this.openState(), error: 'server_error', error_description: IDP_ERROR });
         break;
@@ -137,9 +148,9 @@ export class Person {
 
   /** Fills in the emulator's page as its owner would; `rename` changes the name on the profile page. */
   private async complete(rename: boolean): Promise<void> {
-    const { browser, account } = this;
-    if (browser.$('#signInName').length) {
-      await browser.submit('#next', { signInName: account.email, password: account.password });
+    const { browser, account, stack: { mode } } = this;
+    if (mode === 'external-id' || browser.$('#signInName').length) {
+      await signIn(browser, mode, account); // External ID opens no page but sign-in
     } else if (browser.$('#givenName').length) {
       const givenName = rename ? `${account.givenName.replace(/ \d+$/, '')} ${++this.#renamed}` : account.givenName;
       await browser.submit('#continue', { givenName });

@@ -1,15 +1,17 @@
 // Random walks: fast-check interleaves what three people (and attackers in their browsers) do:
 // route visits, the emulator's pages, forged and replayed callbacks, IdP faults. After every act
 // the app has answered in time and without a server error (unless the act cut the identity
-// provider, or made the web API fail: those answer 502 pages by design), the page is what the model predicts, the page and the kept session agree on who is
-// signed in, and nobody else's session moved. In both configurations: production's (the /_flow view
-// off: a page view of an unchanged session writes nothing) and the developers' (on: every request
-// rewrites the session to list its events).
+// provider, or made the web API fail: those answer 502 pages by design), the page is what the
+// model predicts, the page and the kept session agree on who is signed in, and nobody else's
+// session moved. With each identity provider in production's configuration (the /_flow view off:
+// a page view of an unchanged session writes nothing), and with B2C in the developers' (on: every
+// request rewrites the session to list its events).
 import fc from 'fast-check';
+import type { AnyStateMachine } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { sessionMachine } from '../../machines/session.ts';
 import { expectOutcome, expectPageAgreesWithSession } from './checks.ts';
 import { actsFrom, describeAct, initialWorld, step, type World } from './model.ts';
+import { machineFor } from './modes.ts';
 import { newAccount, Person } from './person.ts';
 import { useModelStack, type ModelStack } from './stack.ts';
 
@@ -17,6 +19,7 @@ const PEOPLE = 3;
 const NAMES = ['Ada', 'Bea', 'Cyd'];
 
 let stack: ModelStack;
+let machine: AnyStateMachine;
 
 interface Model { worlds: World[] }
 interface Real { people: Person[] }
@@ -45,12 +48,12 @@ class Turn implements fc.AsyncCommand<Model, Real> {
     const together = this.moves.length > 1;
     this.#done = []; // fast-check runs a command again while shrinking
     const planned = this.moves.map(({ who, pick, replayOf }) => {
-      const open = actsFrom(sessionMachine, model.worlds[who]!).filter((a) => !together || !GLOBAL_FAULTS.has(a.type));
+      const open = actsFrom(machine, model.worlds[who]!).filter((a) => !together || !GLOBAL_FAULTS.has(a.type));
       const act = open[pick % open.length]!;
       const replayed = act.type === 'CALLBACK_FORGED' && replayOf !== null ? people[replayOf]!.callbacks.at(-1) : undefined;
       this.#done.push(`${NAMES[who]}: ${describeAct(act)}${replayed ? ` (replaying ${NAMES[replayOf!]}'s last callback)` : ''}`);
       ran.kinds.add(act.type);
-      return { who, act, replayed, outcome: step(sessionMachine, model.worlds[who]!, act), before: stack.sessionId(people[who]!.browser) };
+      return { who, act, replayed, outcome: step(machine, model.worlds[who]!, act), before: stack.sessionId(people[who]!.browser) };
     });
     ran.acts += planned.length;
     if (together) ran.together += 1;
@@ -81,14 +84,19 @@ const turn = fc.oneof(
   { weight: 1, arbitrary: fc.tuple(move, move).filter(([a, b]) => a.who !== b.who).map((pair) => new Turn(pair)) },
 );
 
-// Production's configuration gets the full 100 runs; the developers' view 50, to keep the file near
-// half a minute (it adds ~10 s; races.test.ts and the 50 browsers of journeys.test.ts, in
-// test/app, meet the view's writes too).
+// Production's configuration gets the full 100 runs with each provider (External ID's take ~12 s:
+// fewer kinds of act, no profile or reset flow). The developers' view stays B2C only, with 50: its
+// writes do not depend on the provider (races.test.ts and the 50 browsers of journeys.test.ts, in
+// test/app, meet them too). The file stays near 45 s.
 describe.each([
-  { flowView: 'off', numRuns: 100 },
-  { flowView: 'on', numRuns: 50 },
-])('with the /_flow view $flowView', ({ flowView, numRuns }) => {
-  useModelStack((started) => (stack = started), { FLOW_VIEW: flowView });
+  { mode: 'b2c', flowView: 'off', numRuns: 100 },
+  { mode: 'external-id', flowView: 'off', numRuns: 100 },
+  { mode: 'b2c', flowView: 'on', numRuns: 50 },
+] as const)('$mode, with the /_flow view $flowView', ({ mode, flowView, numRuns }) => {
+  useModelStack((started) => {
+    stack = started;
+    machine = machineFor[mode];
+  }, { FLOW_VIEW: flowView }, mode);
 
   it('three people acting at random: answers in time, never a server error, pages and sessions agree', async () => {
     ran = counts();
@@ -98,11 +106,11 @@ describe.each([
       fc.asyncProperty(fc.commands([turn], { maxCommands: 12 }), async (commands) => {
         ran.runs += 1;
         const people = await Promise.all(NAMES.map(async (name) => new Person(stack, await newAccount(stack, name))));
-        const worlds = people.map(() => initialWorld(sessionMachine));
+        const worlds = people.map(() => initialWorld(machine));
         await fc.asyncModelRun(() => ({ model: { worlds }, real: { people } }), commands);
       }),
       { numRuns },
     );
-    console.log(`random walks, /_flow ${flowView}: ${ran.runs} runs, ${ran.acts} acts (${ran.together} turns of two at once), ${ran.kinds.size} kinds of act`);
+    console.log(`random walks, ${mode}, /_flow ${flowView}: ${ran.runs} runs, ${ran.acts} acts (${ran.together} turns of two at once), ${ran.kinds.size} kinds of act`);
   }, 120_000);
 });

@@ -1,6 +1,7 @@
-// The app and the built-in emulator as test/support/stack.ts starts them, plus what model tests
-// need to see and to switch: the app's session store (where the persisted machine snapshot is) and
-// an outage of the app's route to the identity provider.
+// The app and the built-in emulator as test/support/stack.ts starts them, for either provider (the
+// app configured as that provider's .env would, the emulator and sample API playing it), plus what
+// model tests need to see and to switch: the app's session store (where the persisted machine
+// snapshot is) and an outage of the app's route to the identity provider.
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, vi } from 'vitest';
@@ -12,10 +13,12 @@ import { createLogger } from '../../src/log.ts';
 import { PendingCookie } from '../../src/http/pending-cookie.ts';
 import { MemoryStore } from '../../src/session/store.ts';
 import type { Browser } from '../support/browser.ts';
-import { startStack, type Stack } from '../support/stack.ts';
+import { startStack, type Mode, type Stack } from '../support/stack.ts';
 import type { Persisted } from './model.ts';
 
 export interface ModelStack extends Stack {
+  /** The provider the whole stack plays. */
+  mode: Mode;
   /** Runs `act` with the app's clock moved `ms` ahead (as if that much time had passed), then puts it back. */
   later<T>(ms: number, act: () => Promise<T>): Promise<T>;
   /** Makes the app's identity provider unreachable, or reachable again. */
@@ -64,8 +67,9 @@ function switchableIdentity(config: Config, deadOrigin: string, now: () => numbe
   return { identity, outage: (on: boolean) => void (down = on) };
 }
 
-/** `env`: the app's variables over the test stack's (production-like) defaults, e.g. `{ FLOW_VIEW: 'on' }`. */
-export async function startModelStack(env: Record<string, string> = {}): Promise<ModelStack> {
+/** `env`: the app's variables over the test stack's (production-like) defaults, e.g. `{ FLOW_VIEW: 'on' }`;
+ *  `mode`: the identity provider. */
+export async function startModelStack(env: Record<string, string> = {}, mode: Mode = 'b2c'): Promise<ModelStack> {
   let skipped = 0;
   const now = () => Date.now() + skipped;
   const store = new MemoryStore(now);
@@ -77,7 +81,7 @@ export async function startModelStack(env: Record<string, string> = {}): Promise
     outage = switchable.outage;
     deps = { store, identity: switchable.identity, log: createLogger('silent'), now };
     return deps;
-  });
+  }, { mode });
   // Every call refreshes its token (MSAL refreshes one with under 5 minutes left), so that a
   // revoked refresh token is found out.
   stack.emulator.lifetimes.accessTokenSeconds = 60;
@@ -94,6 +98,7 @@ export async function startModelStack(env: Record<string, string> = {}): Promise
     return opened && !opened.expired ? (opened as unknown as { machine: Persisted }) : undefined;
   };
   return Object.assign(stack, {
+    mode,
     noApiOrigin: `http://localhost:${(noApiServer.address() as AddressInfo).port}`,
     close: async () => {
       noApiServer.closeAllConnections();
@@ -129,12 +134,12 @@ export function withRequestDeadline(ms: number): () => void {
 
 /** The stack for one test file (or describe block): started before its tests (every request bounded
  *  to 10 s), stopped after them; `use` receives it once it runs. */
-export function useModelStack(use: (stack: ModelStack) => void, env: Record<string, string> = {}): void {
+export function useModelStack(use: (stack: ModelStack) => void, env: Record<string, string> = {}, mode: Mode = 'b2c'): void {
   let stack: ModelStack | undefined;
   let restoreFetch: (() => void) | undefined;
   beforeAll(async () => {
     restoreFetch = withRequestDeadline(10_000);
-    stack = await startModelStack(env);
+    stack = await startModelStack(env, mode);
     use(stack);
   });
   afterAll(async () => {
