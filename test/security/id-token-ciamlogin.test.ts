@@ -11,8 +11,7 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { startEmulator, type Emulator, type IdTokenFault } from '../../src/emulator/index.ts';
 import { createLogger } from '../../src/log.ts';
-import { Browser } from '../support/browser.ts';
-import { signIn } from '../support/idp-pages.ts';
+import { signInWithFault } from './fault-sign-in.ts';
 
 let server: Server;
 let appOrigin: string;
@@ -49,17 +48,7 @@ afterAll(async () => {
   await Promise.all([closeApp(), emulator.close()]);
 });
 
-/** A fresh browser signs in as the demo user while the fault is on; returns where it ended and the
- *  reasons the app logged meanwhile. */
-async function signInWith(fault: IdTokenFault | null) {
-  const browser = new Browser();
-  await browser.get(`${appOrigin}/signin`);
-  emulator.faults.idToken = fault;
-  const logsBefore = logs.length;
-  await signIn(browser, 'external-id', emulator.demoUser);
-  const reasons = logs.slice(logsBefore).map((line) => (JSON.parse(line) as { reason?: string }).reason).filter(Boolean);
-  return { browser, reasons };
-}
+const signInWith = (fault: IdTokenFault | null) => signInWithFault({ appOrigin, emulator, logs }, 'external-id', fault);
 
 describe('External ID with the ciamlogin.com issuer (another host than the authority)', () => {
   it("discovery names the tenant's ciamlogin.com issuer, on another host than the configured authority", async () => {

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { IdTokenFault } from '../../src/emulator/index.ts';
 import { Browser } from '../support/browser.ts';
-import { signIn } from '../support/idp-pages.ts';
+import { signInWithFault } from './fault-sign-in.ts';
 import { startStack, type Mode, type Stack } from '../support/stack.ts';
 
 describe.each<Mode>(['b2c', 'external-id'])('%s mode', (mode) => {
@@ -16,17 +16,7 @@ describe.each<Mode>(['b2c', 'external-id'])('%s mode', (mode) => {
   afterEach(() => stack.emulator.faults.reset());
   afterAll(() => stack.close());
 
-  /** A fresh browser signs in as the demo user while the fault is on; returns where it ended and
-   *  the reasons the app logged meanwhile. */
-  async function signInWith(fault: IdTokenFault | null) {
-    const browser = new Browser();
-    await browser.get(`${stack.appOrigin}/signin`);
-    stack.emulator.faults.idToken = fault;
-    const logsBefore = stack.logs.length;
-    await signIn(browser, mode, stack.emulator.demoUser);
-    const reasons = stack.logs.slice(logsBefore).map((line) => (JSON.parse(line) as { reason?: string }).reason).filter(Boolean);
-    return { browser, reasons };
-  }
+  const signInWith = (fault: IdTokenFault | null) => signInWithFault(stack, mode, fault);
 
   async function expectSignedOut(browser: Browser) {
     await browser.get(stack.appOrigin);

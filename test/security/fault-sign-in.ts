@@ -1,0 +1,20 @@
+// One sign-in of the emulator's demo user while an ID-token fault is on, as the ID-token tests all
+// run it: what the browser ended on, the reasons the app logged meanwhile, and the token requests
+// the emulator answered (so a test can tell the app's refusal from the emulator's).
+import type { Emulator, IdTokenFault } from '../../src/emulator/index.ts';
+import { Browser } from '../support/browser.ts';
+import { signIn } from '../support/idp-pages.ts';
+import type { Mode } from '../support/stack.ts';
+
+export interface FaultTarget { appOrigin: string; emulator: Emulator; logs: string[] }
+
+export async function signInWithFault({ appOrigin, emulator, logs }: FaultTarget, mode: Mode, fault: IdTokenFault | null) {
+  const browser = new Browser();
+  await browser.get(`${appOrigin}/signin`);
+  emulator.faults.idToken = fault;
+  const logsBefore = logs.length;
+  const tokenRequestsBefore = emulator.tokenRequests.length;
+  await signIn(browser, mode, emulator.demoUser);
+  const reasons = logs.slice(logsBefore).map((line) => (JSON.parse(line) as { reason?: string }).reason).filter(Boolean);
+  return { browser, reasons, tokenRequests: emulator.tokenRequests.slice(tokenRequestsBefore) };
+}
