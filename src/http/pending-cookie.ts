@@ -4,9 +4,9 @@
 // server nothing per visitor: no store entry, no Redis key (SECURITY.md says why this and not a
 // capped store). What makes a sealed transaction single-use is the store's spent mark, written
 // when its callback is redeemed (src/http/session-machine.ts).
-import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Snapshot } from 'xstate';
+import { randomOctets } from '../random.ts';
 import { Sealer } from '../session/sealer.ts';
 
 /** What the cookie holds: the snapshot as xstate persists it, and the /_flow view's recent events. */
@@ -65,7 +65,7 @@ export class PendingCookie {
   /** `ref` undefined: a new visitor, given one. Returns the ref written. */
   write(ctx: Context, machine: Snapshot<unknown>, ref: string | undefined, recent?: unknown): string {
     const { value, context } = machine as unknown as { value: unknown; context: unknown };
-    const written = ref ?? randomBytes(12).toString('base64url');
+    const written = ref ?? randomOctets(12).toString('base64url');
     const payload = [this.now() + this.lifetimeMs, written, value, context, ...(recent === undefined ? [] : [recent])];
     ctx.cookies.set(this.name, this.sealer.seal(JSON.stringify(payload), this.context), { ...this.options, maxAge: this.lifetimeMs });
     return written;

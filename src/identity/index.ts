@@ -1,12 +1,13 @@
 // Everything OAuth: one MSAL client per user flow, the authorization request (state, nonce, PKCE),
 // code redemption and the ID-token checks. Nothing outside this folder touches MSAL.
-import { createHash, randomFillSync, randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { ConfidentialClientApplication, LogLevel, ServerError } from '@azure/msal-node';
 import type { AuthenticationResult, Configuration } from '@azure/msal-node';
 import type { Config } from '../config.ts';
 import { StoreUnavailable } from '../session/redis.ts';
 import { MemoryTokenStore, type TokenStore } from '../session/token-store.ts';
 import type { AuthorizationStart, CallbackParams, Flow, Transaction, User } from '../../machines/session.ts';
+import { randomOctets } from '../random.ts';
 import { createAccessTokens, mergeCaches } from './access-tokens.ts';
 import { authorizationUrlTemplate, type MakeUrl } from './authorize-url.ts';
 import { createIdTokenVerifier, type IdTokenVerifier, type RealmExpectation } from './id-token.ts';
@@ -56,27 +57,15 @@ function tenantIdOf(issuer: string): string {
 }
 
 
-/** Random octets for authorization requests, drawn from the CSPRNG 64 requests at a time (as
- *  crypto.randomUUID caches its own): each read is a system call, ~7 µs here. Each octet is handed
- *  out once and zeroed when taken. */
-const POOL_SIZE = 96 * 64;
-const pool = Buffer.alloc(POOL_SIZE);
-let poolOffset = POOL_SIZE;
-
 /** A fresh state, nonce and PKCE pair (RFC 7636 S256): 32 random octets each, base64url. (MSAL's
  *  CryptoProvider.generatePkceCodes reads its verifier one octet at a time, 33 or more reads;
  *  ~270 µs per sign-in on our machine.) */
 export function authorizationSecrets(): { state: string; nonce: string; verifier: string; challenge: string } {
-  if (poolOffset + 96 > POOL_SIZE) {
-    randomFillSync(pool);
-    poolOffset = 0;
-  }
-  const at = poolOffset;
-  poolOffset += 96;
-  const state = pool.toString('base64url', at, at + 32);
-  const nonce = pool.toString('base64url', at + 32, at + 64);
-  const verifier = pool.toString('base64url', at + 64, at + 96);
-  pool.fill(0, at, at + 96);
+  const octets = randomOctets(96); // pooled CSPRNG reads (src/random.ts)
+  const state = octets.toString('base64url', 0, 32);
+  const nonce = octets.toString('base64url', 32, 64);
+  const verifier = octets.toString('base64url', 64, 96);
+  octets.fill(0);
   return { state, nonce, verifier, challenge: createHash('sha256').update(verifier).digest('base64url') };
 }
 

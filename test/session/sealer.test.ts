@@ -16,7 +16,7 @@ describe('Sealer', () => {
 
   it('never uses an IV twice, across refills of the pool the IVs are drawn from', () => {
     const sealer = new Sealer([a]);
-    // 256 IVs per pool read: 2,000 seals cross several refills, each sealed value still opens.
+    // 341 IVs per 4 KB pool read (src/random.ts): 2,000 seals cross several refills, each still opens.
     const sealed = Array.from({ length: 2000 }, () => sealer.seal('same', 'k'));
     expect(new Set(sealed.map((value) => value.split('.')[2])).size).toBe(2000);
     expect(sealed.every((value) => sealer.open(value, 'k') === 'same')).toBe(true);
