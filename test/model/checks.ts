@@ -23,7 +23,7 @@ export function expectNav(person: Person, signedInAs: string | null): void {
     // The whole greeting: "Hi Ada" would be contained in External ID's "Hi Ada Model" too.
     expect($('nav p').text().trim(), 'signed in: the greeting').toBe(`Hi ${signedInAs}`);
     // External ID has no profile-editing or reset flow: no buttons for them.
-    const offered = person.stack.mode === 'b2c';
+    const offered = person.stack.config.provider === 'b2c';
     expect($('nav #EditProfile').attr('href'), 'signed in: the edit-profile button where offered').toBe(offered ? '/profile' : undefined);
     expect($('nav #PasswordReset').attr('href'), 'signed in: the reset-password button where offered').toBe(offered ? '/password' : undefined);
     expect($('nav #SignIn').length, 'signed in: no sign-in button').toBe(0);
@@ -32,7 +32,7 @@ export function expectNav(person: Person, signedInAs: string | null): void {
 
 /** Where the provider's endpoints and pages are. B2C: under each user flow's authority. External ID:
  *  one authority for every flow, its endpoints beside `v2.0`, not under it (src/emulator/EXTERNAL-ID.md). */
-function idpUrls({ mode, emulator }: ModelStack, flow: Flow) {
+function idpUrls({ config: { provider: mode }, emulator }: ModelStack, flow: Flow) {
   const authority = mode === 'b2c' ? emulator.authority(emulator.flows[flow]) : emulator.authority().replace(/\/v2\.0$/, '');
   const signOut = mode === 'b2c' ? emulator.authority(emulator.flows.signUpSignIn) : authority;
   return { authorize: `${authority}/oauth2/v2.0/authorize?`, pages: `${authority}/${mode === 'b2c' ? 'api' : 'login'}/`, logout: `${signOut}/oauth2/v2.0/logout?` };
@@ -73,7 +73,7 @@ export async function expectOutcome(stack: ModelStack, person: Person, outcome: 
       expect(browser.url.startsWith(urls.pages), `at the emulator's ${view.flow} page, not ${browser.url}`).toBe(true);
       expect(browser.status).toBe(200);
       const $ = browser.$;
-      if (stack.mode === 'external-id') {
+      if (stack.config.provider === 'external-id') {
         // Its one page: sign-in's email page ("Forgot password?" is on the next); no cancel.
         expect(view.page).toBe('sign-in');
         expect([$('#email').length, $('#password').length, $('#createAccount').length, $('#cancel').length]).toEqual([1, 0, 1, 0]);

@@ -34,7 +34,7 @@ export class Person {
    *  such claim, so the app takes its `name` (given name and surname). */
   get shownName(): string {
     const { givenName, surname } = this.account;
-    return this.stack.mode === 'b2c' ? givenName : `${givenName} ${surname}`;
+    return this.stack.config.provider === 'b2c' ? givenName : `${givenName} ${surname}`;
   }
 
   /** `forged`: the callback URL to type for CALLBACK_FORGED (default: a made-up state and code). */
@@ -85,12 +85,12 @@ export class Person {
       case 'CALLBACK_SIGN_UP': {
         await this.backAtIdp();
         const account = { ...this.account, email: `new.${randomUUID()}@example.com`, givenName: `${this.account.givenName}-new` };
-        await signUp(this.browser, this.stack.mode, account);
+        await signUp(this.browser, this.stack.config.provider, account);
         this.account = account;
         break;
       }
       case 'CALLBACK_CANCEL':
-        if (this.stack.mode !== 'b2c') throw new Error('External ID has no cancel that answers the app');
+        if (this.stack.config.provider !== 'b2c') throw new Error('External ID has no cancel that answers the app');
         await this.backAtIdp();
         if (this.browser.$('#createAccount').length) await this.browser.click('#createAccount'); // sign-in has no cancel; sign-up has
         await this.browser.submit('#cancel');
@@ -98,8 +98,8 @@ export class Person {
       case 'CALLBACK_FORGOT': {
         await this.backAtIdp();
         // External ID's reset sets the password there and then: a new one, so later sign-ins show it took.
-        const password = this.stack.mode === 'b2c' ? this.account.password : `Model-Passw0rd-${++this.#resets}`;
-        await forgotPassword(this.browser, this.stack.mode, { email: this.account.email, password });
+        const password = this.stack.config.provider === 'b2c' ? this.account.password : `Model-Passw0rd-${++this.#resets}`;
+        await forgotPassword(this.browser, this.stack.config.provider, { email: this.account.email, password });
         this.account = { ...this.account, password };
         break;
       }
@@ -148,7 +148,7 @@ export class Person {
 
   /** Fills in the emulator's page as its owner would; `rename` changes the name on the profile page. */
   private async complete(rename: boolean): Promise<void> {
-    const { browser, account, stack: { mode } } = this;
+    const { browser, account, stack: { config: { provider: mode } } } = this;
     if (mode === 'external-id' || browser.$('#signInName').length) {
       await signIn(browser, mode, account); // External ID opens no page but sign-in
     } else if (browser.$('#givenName').length) {

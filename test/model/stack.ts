@@ -17,8 +17,6 @@ import { startStack, type Mode, type Stack } from '../support/stack.ts';
 import type { Persisted } from './model.ts';
 
 export interface ModelStack extends Stack {
-  /** The provider the whole stack plays. */
-  mode: Mode;
   /** Runs `act` with the app's clock moved `ms` ahead (as if that much time had passed), then puts it back. */
   later<T>(ms: number, act: () => Promise<T>): Promise<T>;
   /** Makes the app's identity provider unreachable, or reachable again. */
@@ -98,7 +96,6 @@ export async function startModelStack(env: Record<string, string> = {}, mode: Mo
     return opened && !opened.expired ? (opened as unknown as { machine: Persisted }) : undefined;
   };
   return Object.assign(stack, {
-    mode,
     noApiOrigin: `http://localhost:${(noApiServer.address() as AddressInfo).port}`,
     close: async () => {
       noApiServer.closeAllConnections();
