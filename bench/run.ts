@@ -78,9 +78,17 @@ if (process.env.BENCH_PROFILE) {
 
 const stack = await startApps({ compiled: process.argv.includes('--compiled'), baseline: process.env.BENCH_BASELINE, ports: () => freePort() });
 try {
-  const { ceiling, apps } = stack;
+  const { ceiling, floors, apps } = stack;
   const [ours] = apps;
   const cases: Case[] = [{ name: 'ceiling', app: ceiling, kind: 'requests', url: ceiling.origin + '/', expect: '2xx' }];
+  // The least any version of this app could cost inside the order's stack (bench/peers/floor.ts).
+  for (const floor of floors) {
+    cases.push(
+      { name: 'signed out', app: floor, kind: 'requests', url: `${floor.origin}/`, expect: '2xx' },
+      { name: 'signed in', app: floor, kind: 'requests', url: `${floor.origin}/`, cookie: true, expect: '2xx' },
+      { name: '/signin', app: floor, kind: 'requests', url: `${floor.origin}/signin`, expect: '3xx' },
+    );
+  }
   for (const app of apps) {
     cases.push(
       { name: 'signed out', app, kind: 'requests', url: `${app.origin}/`, expect: '2xx' },
@@ -135,7 +143,7 @@ try {
   const TARGETS = { 'signed out': 0.6, 'signed in': 0.5, '/signin': 0.3 } as const;
   const rows: Row[] = [{ name: 'bare Koa, constant signed-out page (ceiling)', app: '', value: bare.rate, unit: 'req/s', ratio: 1, cpu: bare.cpuMicros, latency: [bare.p50, bare.p99] }];
   for (const name of ['signed out', 'signed in', '/signin'] as const) {
-    for (const app of apps) {
+    for (const app of [...apps, ...floors]) {
       const f = of(app, name);
       if (!f) continue;
       rows.push({
@@ -146,7 +154,7 @@ try {
         ratio: f.rate / bare.rate,
         cpu: f.cpuMicros,
         latency: [f.p50, f.p99],
-        ...(app === ours ? { target: target(f.rate / bare.rate >= TARGETS[name], `>= ${TARGETS[name]} × ceiling`), note: f.spread && `per round ${f.spread}` } : { note: app.notes?.[name] }),
+        ...(app === ours ? { target: target(f.rate / bare.rate >= TARGETS[name], `>= ${TARGETS[name]} × ceiling`), note: f.spread && `per round ${f.spread}` } : floors.includes(app) ? { note: `per round ${f.spread ?? '-'}; no version of this app can cost less (its target: ${TARGETS[name]} ×)` } : { note: app.notes?.[name] }),
       });
     }
   }

@@ -25,6 +25,7 @@ export interface App {
 
 const SERVER = fileURLToPath(new URL('../server.ts', import.meta.url));
 const PEER = fileURLToPath(new URL('./express-oidc.ts', import.meta.url));
+const FLOOR = fileURLToPath(new URL('./floor.ts', import.meta.url));
 
 /** `compiled`: this app compiled by tsc, as one more (bench/peers/compiled.ts). `baseline`: a copy
  *  of the project elsewhere (its src and bench), to measure a change side by side with what it
@@ -47,6 +48,7 @@ export async function startApps({ compiled, baseline, ports }: { compiled: boole
     const appSettings = (name: string): AppSettings => ({ port: client(name).port, clientId: client(name).clientId, clientSecret: client(name).clientSecret, sessionSecret, emulator });
 
     const ceiling = started(forkChild<{ url: string }>('ceiling', SERVER, ['ceiling']));
+    const floors = (['stack', 'duties'] as const).map((kind) => ({ kind, child: started(forkChild<{ url: string }>(`floor (${kind})`, FLOOR, [sessionSecret, kind])) }));
     // --expose-gc: for the memory figure, measured in this app's process.
     const app = started(forkChild('app', SERVER, ['app', JSON.stringify(appSettings('app'))], { env, execArgv: ['--expose-gc', '--import', 'tsx'] }));
     const peerSettings: PeerSettings = { port: client('express-oidc').port, clientId: client('express-oidc').clientId, clientSecret: client('express-oidc').clientSecret, sessionSecret, authority: emulator.authorities.signUpSignIn, apiScope: emulator.api.scope };
@@ -76,7 +78,7 @@ export async function startApps({ compiled, baseline, ports }: { compiled: boole
     const base = baseline
       ? started(forkChild('baseline', `${baseline}/bench/server.ts`, ['app', JSON.stringify(appSettings('baseline'))], { env, execArgv: ['--expose-gc', '--import', 'tsx'] }))
       : undefined;
-    await Promise.all([ceiling.ready, app.ready, peer.ready, tutorial.ready, self?.ready, base?.ready]);
+    await Promise.all([ceiling.ready, ...floors.map((f) => f.child.ready), app.ready, peer.ready, tutorial.ready, self?.ready, base?.ready]);
 
     const entry = async (label: string, child: Child, name: string, extra: Partial<App> = {}): Promise<App> => {
       const origin = originOf(name);
@@ -97,7 +99,19 @@ export async function startApps({ compiled, baseline, ports }: { compiled: boole
     const ceilingUrl = (await ceiling.ready).url.replace(/\/$/, '');
     await ceiling.call('serve', { html: await (await fetch(`${apps[0]!.origin}/`)).text() });
     const ceilingApp: App = { label: '', child: ceiling, pid: ceiling.pid, origin: ceilingUrl, user: emulator.demoUser, cookie: '' };
-    return { ceiling: ceilingApp, apps, emulator, compiledDir: await compiledDir, stop };
+    const floorApps: App[] = [];
+    for (const { kind, child } of floors) {
+      const origin = (await child.ready).url.replace(/\/$/, '');
+      await child.call('serve', { html: await (await fetch(`${apps[0]!.origin}/`)).text() });
+      const signedIn = await fetch(`${origin}/_floor/sign-in`);
+      const cookie = signedIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      // Its signed-in figure must be of a session read, not of a cookie it ignored.
+      const greeting = await (await fetch(`${origin}/`, { headers: { cookie } })).text();
+      if (!greeting.includes(`Hi ${emulator.demoUser.givenName}`)) throw new Error(`floor (${kind}): the session it wrote was not read back`);
+      const label = kind === 'stack' ? "floor: the order's stack alone, a constant page" : 'floor: the same with the security headers and the request log';
+      floorApps.push({ label, child, pid: child.pid, origin, user: emulator.demoUser, cookie, self: true });
+    }
+    return { ceiling: ceilingApp, floors: floorApps, apps, emulator, compiledDir: await compiledDir, stop };
   } catch (error) {
     await stop();
     throw error;

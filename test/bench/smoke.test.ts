@@ -23,6 +23,12 @@ it('npm run bench --quick prints every case of every app, with its ratio, CPU or
     expect(printed).toMatch(new RegExp(`^sign-in journey, app CPU per journey \\| ${app} \\| ${number} ms \\|${verdict ? `${verdict.slice(3)}.*\\| ` : ' '}${number} journeys/s, p50 \\d+ ms, p99 \\d+ ms`, 'm'));
     expect(printed).toMatch(new RegExp(`^session cookie sent by the browser \\| ${app} \\| ${number} bytes`, 'm'));
   }
+  // The floors: the order's stack alone, then with the headers and the log every answer has.
+  for (const floor of ["floor: the order's stack alone, a constant page", 'floor: the same with the security headers and the request log']) {
+    for (const name of ['GET / signed out', 'GET / signed in', 'GET /signin']) {
+      expect(printed).toMatch(new RegExp(`^${name} \\| ${floor} \\| ${number} req/s \\| [\\d.]+ × \\| \\d+ µs CPU/request .*no version of this app can cost less`, 'm'));
+    }
+  }
   expect(printed).toMatch(/^GET \/api signed in .* \| this app \| [\d,.]+ req\/s \| [\d.]+ × \| \d+ µs CPU\/request/m);
   expect(printed).toMatch(/^memory per idle signed-in session \| this app \| [\d,.]+ bytes \| (met|MISSED) /m);
   expect(printed).toMatch(/^memory per signed-in session once viewed \| this app \| [\d,.]+ bytes/m);
