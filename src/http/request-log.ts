@@ -18,7 +18,7 @@ export function requestLog(log: Logger, { trustProxy }: { trustProxy: boolean })
       if (SANE_REQUEST_ID.test(incoming)) id = incoming;
     }
     id ??= randomUUID();
-    ctx.set('X-Request-Id', id);
+    ctx.res.setHeader('X-Request-Id', id);
     try {
       await next();
     } finally {
