@@ -51,7 +51,10 @@ export function createKeeping({ store, pending, identity, log, now, sessionAbsol
    *  sessions were ended elsewhere (a sign-out, a password reset). What it held is forgotten. A
    *  session ended on purpose a moment ago (a tombstone) is not "expired": its id is just gone. */
   async function expire(ctx: Context): Promise<Loaded['expired']> {
-    if (!ctx.cookies.get(sessionCookie) || ctx.state[SESSION_ENDED]) return false;
+    // Loaded from the store (not new), the session came under a cookie koa-session found validly
+    // signed: no second HMAC. Only a new one makes us ask whether a signed cookie came back.
+    const cameBack = ctx.session?.isNew === false || Boolean(ctx.cookies.get(sessionCookie));
+    if (!cameBack || ctx.state[SESSION_ENDED]) return false;
     const startedAt = ctx.session?.startedAt as number | undefined;
     const user = savedUser(ctx);
     let why: Loaded['expired'] = startedAt === undefined ? 'idle' : now() - startedAt > sessionAbsoluteMs ? 'absolute' : false;
