@@ -130,19 +130,35 @@ export function createKeeping({ store, pending, identity, log, now, sessionAbsol
       const transaction = visitorTransaction(loaded);
       if (renew && transaction && (await store.transactionEnded(transaction.state))) throw new StaleSession('signed out while signing in');
       if (!ctx.session) ctx.session = {};
-      ctx.session.startedAt ??= now();
-      ctx.session.machine = persisted;
+      const session = ctx.session;
+      // What this request changes, said as it is changed: a page view that changes nothing skips
+      // koa-session's commit, which would hash the whole session again only to find it as read.
+      let changed = session.isNew || renew !== undefined || session._claimed === true;
+      if (session.startedAt === undefined) {
+        session.startedAt = now();
+        changed = true;
+      }
+      if (session.machine !== persisted) {
+        session.machine = persisted;
+        changed = true;
+      }
       // Another instance's clock may be ahead: a date in the future renews too.
       const at = now();
-      const renewed = ctx.session[RENEWED_AT] as number | undefined;
-      if (renewed === undefined || Math.abs(at - renewed) >= renewEvery) ctx.session[RENEWED_AT] = at;
-      if (recent !== undefined) ctx.session.recent = recent;
+      const renewed = session[RENEWED_AT] as number | undefined;
+      if (renewed === undefined || Math.abs(at - renewed) >= renewEvery) {
+        session[RENEWED_AT] = at;
+        changed = true;
+      }
+      if (recent !== undefined && recent !== session.recent) {
+        session.recent = recent;
+        changed = true;
+      }
       if (renew) {
-        ctx.session.authAt = at;
+        session.authAt = at;
         // A new password: every other session of the person ends at its next request.
         if (renew.endOtherSessions) await store.endSessionsBefore(user.accountId, at);
       }
-      await writeSession(ctx, store, renew !== undefined);
+      if (changed) await writeSession(ctx, store, renew !== undefined);
       // Signed in from a visitor's cookie: the store has it now.
       pending.clear(ctx);
     },
