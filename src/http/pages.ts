@@ -64,7 +64,9 @@ export function createPages({ apiConfigured, capabilities }: { apiConfigured: bo
       kept.set(key, parts);
       if (kept.size > MAX_KEPT) kept.delete(kept.keys().next().value!);
     }
-    ctx.type = 'text/html'; // as koa-views sets it
+    // What koa-views' ctx.type = 'text/html' sends, set directly: Koa's setter looks the type up
+    // again on every page (~4 µs of a signed-out page under the profiler).
+    ctx.res.setHeader('Content-Type', 'text/html; charset=utf-8');
     ctx.body = parts.length === 1 ? parts[0]! : parts.join(printed(user?.givenName));
   }
 
