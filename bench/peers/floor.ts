@@ -18,6 +18,7 @@ import { CookieKeys } from '../../src/http/cookie-keys.ts';
 import { requestLog } from '../../src/http/request-log.ts';
 import { securityHeaders } from '../../src/http/security-headers.ts';
 import { batched, createLogger } from '../../src/log.ts';
+import { randomOctets } from '../../src/random.ts';
 import { answerParent } from '../servers.ts';
 
 const sessionSecret = process.argv[2] ?? 'bench-floor-secret-bench-floor-secret';
@@ -57,7 +58,8 @@ router.get('/_floor/sign-in', async (ctx) => {
 const key = randomBytes(32);
 const authorize = 'https://localhost/tenant/b2c_1_susi/oauth2/v2.0/authorize?client_id=floor&response_type=code&scope=openid&redirect_uri=http%3A%2F%2Flocalhost%2Fredirect';
 router.get('/signin', (ctx) => {
-  const [state, nonce, verifier, iv] = [randomBytes(32), randomBytes(32), randomBytes(32), randomBytes(12)].map((b) => b.toString('base64url'));
+  // The app's pooled CSPRNG reads (a randomBytes each is a system call here): the floor stays below.
+  const [state, nonce, verifier, iv] = [randomOctets(32), randomOctets(32), randomOctets(32), randomOctets(12)].map((b) => b.toString('base64url'));
   const challenge = createHash('sha256').update(verifier!).digest('base64url');
   const cipher = createCipheriv('aes-256-gcm', key, Buffer.from(iv!, 'base64url'));
   const sealed = Buffer.concat([cipher.update(JSON.stringify({ state, nonce, verifier, at: Date.now() })), cipher.final()]).toString('base64url');
