@@ -11,7 +11,7 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { startEmulator, type Emulator, type IdTokenFault } from '../../src/emulator/index.ts';
 import { createLogger } from '../../src/log.ts';
-import { signInWithFault } from './fault-sign-in.ts';
+import { expectSignedOut, signInWithFault } from './fault-sign-in.ts';
 
 let server: Server;
 let appOrigin: string;
@@ -76,8 +76,6 @@ describe('External ID with the ciamlogin.com issuer (another host than the autho
     expect(browser.status).toBe(401);
     expect(browser.$('#problem h2').text()).toBe('The sign-in could not be verified');
     expect(reasons).toEqual([reason]);
-    await browser.get(appOrigin);
-    expect(browser.$('#SignIn').length).toBe(1);
-    expect(browser.text()).not.toContain('Hi ');
+    await expectSignedOut(browser, appOrigin);
   });
 });

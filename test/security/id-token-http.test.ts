@@ -2,40 +2,31 @@
 // app and the emulator, in both providers' modes: a token dated ahead, the edges of the clock skew,
 // and per mode the one claim that tells apart tokens sharing the issuer, audience and key: B2C's
 // user flow (`tfp`/`acr`), External ID's tenant (`tid`). The log's reason shows which check refused.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IdTokenFault } from '../../src/emulator/index.ts';
-import { Browser } from '../support/browser.ts';
-import { signInWithFault } from './fault-sign-in.ts';
-import { startStack, type Mode, type Stack } from '../support/stack.ts';
+import type { Browser } from '../support/browser.ts';
+import { expectSignedOut, faultStack } from './fault-sign-in.ts';
+import type { Mode } from '../support/stack.ts';
 
 /** Per mode, the fault whose token only that mode's own claim check refuses (for the sign-in after it). */
 const REALM_FAULT: Record<Mode, IdTokenFault> = { b2c: 'otherFlow', 'external-id': 'wrongTenant' };
 
 describe.each<Mode>(['b2c', 'external-id'])('%s mode', (mode) => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({}, undefined, { mode });
-  });
-  afterEach(() => stack.emulator.faults.reset());
-  afterAll(() => stack.close());
-
-  const signInWith = (fault: IdTokenFault | null) => signInWithFault(stack, mode, fault);
+  const { stack, signInWith } = faultStack(mode);
 
   async function expectRefused(browser: Browser) {
     expect(browser.status).toBe(401);
     expect(browser.$('#problem h2').text()).toBe('The sign-in could not be verified');
     expect(browser.$('#Home').attr('href')).toBe('/');
     // On a clean URL: the callback's code is not left in the address bar.
-    expect(browser.url.startsWith(`${stack.appOrigin}/problem?`)).toBe(true);
-    await browser.get(stack.appOrigin);
-    expect(browser.$('#SignIn').length).toBe(1);
-    expect(browser.text()).not.toContain('Hi ');
+    expect(browser.url.startsWith(`${stack().appOrigin}/problem?`)).toBe(true);
+    await expectSignedOut(browser, stack().appOrigin);
   }
 
   /** The emulator issued the token for the one flow signed in with, answering 200 (no cross-flow
    *  refusal of its own, AADB2C90088, played a part): what refused it is the app's claim check. */
   function expectIssuedForThisFlow(tokenRequests: { grantType: string; flow: string; status: number }[]) {
-    expect(tokenRequests).toEqual([expect.objectContaining({ grantType: 'authorization_code', flow: stack.emulator.flows.signUpSignIn, status: 200 })]);
+    expect(tokenRequests).toEqual([expect.objectContaining({ grantType: 'authorization_code', flow: stack().emulator.flows.signUpSignIn, status: 200 })]);
   }
 
   describe('ID tokens refused over HTTP', () => {
@@ -76,15 +67,15 @@ describe.each<Mode>(['b2c', 'external-id'])('%s mode', (mode) => {
     it('the sign-in after a refused one works', async () => {
       await expectRefused((await signInWith(REALM_FAULT[mode])).browser);
       const { browser } = await signInWith(null);
-      expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+      expect(browser.text()).toContain(`Hi ${stack().emulator.demoUser.givenName}`);
     });
   });
 
   describe('ID tokens accepted over HTTP', () => {
     it('exp 60 s ago (inside the 120 s skew): signed in', async () => {
       const { browser, reasons } = await signInWith('expiredWithinSkew');
-      expect(browser.url).toBe(`${stack.appOrigin}/`);
-      expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+      expect(browser.url).toBe(`${stack().appOrigin}/`);
+      expect(browser.text()).toContain(`Hi ${stack().emulator.demoUser.givenName}`);
       expect(reasons).toEqual([]);
     });
   });

@@ -2,27 +2,13 @@
 // in both providers' modes (B2C, and External ID with its one authority and two-step pages): MSAL
 // checks only the nonce, so each of these is refused (or accepted) by our own jose checks. The log's
 // reason names the check that refused.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { IdTokenFault } from '../../src/emulator/index.ts';
-import { Browser } from '../support/browser.ts';
-import { signInWithFault } from './fault-sign-in.ts';
-import { startStack, type Mode, type Stack } from '../support/stack.ts';
+import { expectSignedOut, faultStack } from './fault-sign-in.ts';
+import type { Mode } from '../support/stack.ts';
 
 describe.each<Mode>(['b2c', 'external-id'])('%s mode', (mode) => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({}, undefined, { mode });
-  });
-  afterEach(() => stack.emulator.faults.reset());
-  afterAll(() => stack.close());
-
-  const signInWith = (fault: IdTokenFault | null) => signInWithFault(stack, mode, fault);
-
-  async function expectSignedOut(browser: Browser) {
-    await browser.get(stack.appOrigin);
-    expect(browser.$('#SignIn').length).toBe(1);
-    expect(browser.text()).not.toContain('Hi ');
-  }
+  const { stack, signInWith } = faultStack(mode);
 
   describe('ID token checks', () => {
     it.each<[string, IdTokenFault, string]>([
@@ -39,25 +25,25 @@ describe.each<Mode>(['b2c', 'external-id'])('%s mode', (mode) => {
       expect(browser.$('#problem h2').text()).toBe('The sign-in could not be verified');
       expect(browser.$('#Home').attr('href')).toBe('/');
       expect(reasons).toEqual([reason]);
-      await expectSignedOut(browser);
+      await expectSignedOut(browser, stack().appOrigin);
     });
 
     it('an honest token: signed in, nothing refused', async () => {
       const { browser, reasons } = await signInWith(null);
-      expect(browser.url).toBe(`${stack.appOrigin}/`);
-      expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+      expect(browser.url).toBe(`${stack().appOrigin}/`);
+      expect(browser.text()).toContain(`Hi ${stack().emulator.demoUser.givenName}`);
       expect(reasons).toEqual([]);
     });
 
     it('kid absent with a single key: accepted', async () => {
       const { browser } = await signInWith('missingKid');
-      expect(browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+      expect(browser.text()).toContain(`Hi ${stack().emulator.demoUser.givenName}`);
     });
 
     it('signing key rotated after the keys were cached: accepted after fetching them again', async () => {
-      expect((await signInWith(null)).browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
-      await stack.emulator.faults.rotateSigningKey();
-      expect((await signInWith(null)).browser.text()).toContain(`Hi ${stack.emulator.demoUser.givenName}`);
+      expect((await signInWith(null)).browser.text()).toContain(`Hi ${stack().emulator.demoUser.givenName}`);
+      await stack().emulator.faults.rotateSigningKey();
+      expect((await signInWith(null)).browser.text()).toContain(`Hi ${stack().emulator.demoUser.givenName}`);
     });
   });
 });
