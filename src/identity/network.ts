@@ -4,7 +4,7 @@
 // Throwing on those statuses keeps them out of that cache; MSAL reports them as `network_error`.
 // The requests go through src/net/exchange.ts (Node's clients, kept-alive connections, one deadline).
 import type { INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
-import { exchange, type Answer } from '../net/exchange.ts';
+import { exchange, TimeoutError, type Answer } from '../net/exchange.ts';
 
 export class IdpUnavailableError extends Error {
   override name = 'IdpUnavailableError';
@@ -19,7 +19,7 @@ async function send<T>(url: string, method: 'GET' | 'POST', headers: Record<stri
   try {
     answer = await exchange(target, method, headers ?? {}, body, performance.now() + timeoutMs);
   } catch (error) {
-    const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : (error as Error).message;
+    const reason = error instanceof TimeoutError ? `no answer within ${timeoutMs} ms` : (error as Error).message;
     throw new IdpUnavailableError(`${where}: ${reason}`);
   }
   // Followed by no one: the provider's endpoints answer where discovery said they are.

@@ -25,7 +25,6 @@ export function createWebApi({ uri, timeoutMs, accessToken }: WebApiOptions): (u
   // redirect is not followed: it is an answer that is not 2xx, so a failure the page names.
   async function send(token: string, deadline: number): Promise<Answer> {
     try {
-      // A little less than the bridge's own deadline, so that the person learns it was the API.
       return await exchange(target, 'GET', { authorization: `Bearer ${token}`, accept: 'application/json' }, undefined, deadline);
     } catch (error) {
       if (error instanceof TimeoutError) {
@@ -36,6 +35,7 @@ export function createWebApi({ uri, timeoutMs, accessToken }: WebApiOptions): (u
   }
 
   return async function call(user) {
+    // A little less than the bridge's own deadline, so that the person learns it was the API.
     const deadline = performance.now() + Math.max(1, timeoutMs - 100);
     let response = await send(await accessToken(user.accountId, { forceRefresh: false }), deadline);
     // The API may know of a revocation MSAL's cache cannot: one retry with a fresh token.
