@@ -97,19 +97,21 @@ export async function startApps({ compiled, baseline, ports }: { compiled: boole
     if (base) apps.push(await entry(`this app, baseline (${baseline})`, base, 'baseline', { self: true }));
 
     const ceilingUrl = (await ceiling.ready).url.replace(/\/$/, '');
-    await ceiling.call('serve', { html: await (await fetch(`${apps[0]!.origin}/`)).text() });
+    // The ceiling and the floors answer this app's signed-out page, as a constant.
+    const page = await (await fetch(`${apps[0]!.origin}/`)).text();
+    await ceiling.call('serve', { html: page });
     const ceilingApp: App = { label: '', child: ceiling, pid: ceiling.pid, origin: ceilingUrl, user: emulator.demoUser, cookie: '' };
     const floorApps: App[] = [];
     for (const { kind, child } of floors) {
       const origin = (await child.ready).url.replace(/\/$/, '');
-      await child.call('serve', { html: await (await fetch(`${apps[0]!.origin}/`)).text() });
+      await child.call('serve', { html: page });
       const signedIn = await fetch(`${origin}/_floor/sign-in`);
       const cookie = signedIn.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
       // Its signed-in figure must be of a session read, not of a cookie it ignored.
       const greeting = await (await fetch(`${origin}/`, { headers: { cookie } })).text();
       if (!greeting.includes(`Hi ${emulator.demoUser.givenName}`)) throw new Error(`floor (${kind}): the session it wrote was not read back`);
       const label = kind === 'stack' ? "floor: the order's stack alone, a constant page" : 'floor: the same with the security headers and the request log';
-      floorApps.push({ label, child, pid: child.pid, origin, user: emulator.demoUser, cookie, self: true });
+      floorApps.push({ label, child, pid: child.pid, origin, user: emulator.demoUser, cookie });
     }
     return { ceiling: ceilingApp, floors: floorApps, apps, emulator, compiledDir: await compiledDir, stop };
   } catch (error) {
