@@ -87,6 +87,7 @@ try {
       { name: 'signed out', app: floor, kind: 'requests', url: `${floor.origin}/`, expect: '2xx' },
       { name: 'signed in', app: floor, kind: 'requests', url: `${floor.origin}/`, cookie: true, expect: '2xx' },
       { name: '/signin', app: floor, kind: 'requests', url: `${floor.origin}/signin`, expect: '3xx' },
+      ...(floor.journeys ? [{ name: 'journeys', app: floor, kind: 'journeys' } as const] : []),
     );
   }
   for (const app of apps) {
@@ -161,16 +162,17 @@ try {
   const api = of(ours!, '/api');
   if (api) rows.push({ name: 'GET /api signed in (cached access token, the API called)', app: ours!.label, value: api.rate, unit: 'req/s', ratio: api.rate / bare.rate, cpu: api.cpuMicros, latency: [api.p50, api.p99] });
   const peerBest = Math.min(...apps.filter((app) => app !== ours && !app.self).map((app) => (of(app, 'journeys')?.cpuMicros ?? Infinity) / 1000));
-  for (const app of apps) {
+  for (const app of [...apps, ...floors]) {
     const f = of(app, 'journeys');
     if (!f) continue;
     const ms = f.cpuMicros / 1000;
+    const figures = `${f.rate.toFixed(1)} journeys/s, p50 ${f.p50.toFixed(0)} ms, p99 ${f.p99.toFixed(0)} ms, ${f.count} journeys`;
     rows.push({
       name: 'sign-in journey, app CPU per journey',
       app: app.label,
       value: ms,
       unit: 'ms',
-      note: `${f.rate.toFixed(1)} journeys/s, p50 ${f.p50.toFixed(0)} ms, p99 ${f.p99.toFixed(0)} ms, ${f.count} journeys`,
+      note: floors.includes(app) ? `${figures}; the redemption with MSAL, the ID token checked with jose, no statechart: no version of this app can cost less (its target: 3 ms)` : figures,
       ...(app === ours ? { target: target(ms <= 3 && ms < peerBest, `<= 3 ms: ${ms <= 3 ? 'met' : 'missed'}; below every peer's: ${ms < peerBest ? 'met' : 'missed'}`) } : {}),
     });
   }

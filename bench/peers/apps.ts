@@ -7,6 +7,7 @@ import type { AppSettings } from '../server.ts';
 import { forkChild, startEmulatorProcess, startTutorial, trustCa, type Child } from '../servers.ts';
 import { compileApp } from './compiled.ts';
 import type { PeerSettings } from './express-oidc.ts';
+import type { FloorClient } from './floor-journey.ts';
 
 export interface App {
   label: string;
@@ -21,6 +22,8 @@ export interface App {
   /** What a figure of a peer means, where it is not what the case's name says. */
   notes?: Partial<Record<'signed out' | 'signed in' | '/signin', string>>;
   cookieNote?: string;
+  /** A floor that signs people in (bench/peers/floor-journey.ts). */
+  journeys?: boolean;
 }
 
 const SERVER = fileURLToPath(new URL('../server.ts', import.meta.url));
@@ -36,7 +39,7 @@ export async function startApps({ compiled, baseline, ports }: { compiled: boole
   const stop = () => Promise.allSettled(children.reverse().map((child) => child.stop())).then(() => undefined);
   try {
     const compiledDir = compiled ? compileApp() : undefined;
-    const names = ['app', 'express-oidc', 'tutorial', ...(compiled ? ['compiled'] : []), ...(baseline ? ['baseline'] : [])];
+    const names = ['app', 'express-oidc', 'tutorial', 'floor', ...(compiled ? ['compiled'] : []), ...(baseline ? ['baseline'] : [])];
     const clients = await Promise.all(names.map(async (name) => ({ name, port: await ports(), clientId: `bench-${name}`, clientSecret: `bench-${name}-secret` })));
     const client = (name: string) => clients.find((c) => c.name === name)!;
     const originOf = (name: string) => `http://localhost:${client(name).port}`;
@@ -48,7 +51,12 @@ export async function startApps({ compiled, baseline, ports }: { compiled: boole
     const appSettings = (name: string): AppSettings => ({ port: client(name).port, clientId: client(name).clientId, clientSecret: client(name).clientSecret, sessionSecret, emulator });
 
     const ceiling = started(forkChild<{ url: string }>('ceiling', SERVER, ['ceiling']));
-    const floors = (['stack', 'duties'] as const).map((kind) => ({ kind, child: started(forkChild<{ url: string }>(`floor (${kind})`, FLOOR, [sessionSecret, kind])) }));
+    // The floor with the duties also signs people in, as a client of the emulator: a journey's floor.
+    const floorClient: FloorClient = { port: client('floor').port, clientId: client('floor').clientId, clientSecret: client('floor').clientSecret, authority: emulator.authorities.signUpSignIn, authorityDomain: new URL(emulator.origin).host, apiScope: emulator.api.scope };
+    const floors = (['stack', 'duties'] as const).map((kind) => {
+      const args = kind === 'duties' ? [sessionSecret, kind, JSON.stringify(floorClient)] : [sessionSecret, kind];
+      return { kind, child: started(forkChild<{ url: string }>(`floor (${kind})`, FLOOR, args, kind === 'duties' ? { env } : {})) };
+    });
     // --expose-gc: for the memory figure, measured in this app's process.
     const app = started(forkChild('app', SERVER, ['app', JSON.stringify(appSettings('app'))], { env, execArgv: ['--expose-gc', '--import', 'tsx'] }));
     const peerSettings: PeerSettings = { port: client('express-oidc').port, clientId: client('express-oidc').clientId, clientSecret: client('express-oidc').clientSecret, sessionSecret, authority: emulator.authorities.signUpSignIn, apiScope: emulator.api.scope };
@@ -111,7 +119,9 @@ export async function startApps({ compiled, baseline, ports }: { compiled: boole
       const greeting = await (await fetch(`${origin}/`, { headers: { cookie } })).text();
       if (!greeting.includes(`Hi ${emulator.demoUser.givenName}`)) throw new Error(`floor (${kind}): the session it wrote was not read back`);
       const label = kind === 'stack' ? "floor: the order's stack alone, a constant page" : 'floor: the same with the security headers and the request log';
-      floorApps.push({ label, child, pid: child.pid, origin, user: emulator.demoUser, cookie });
+      // Its journeys must end signed in, as every app's do (signIn throws otherwise).
+      if (kind === 'duties') await signIn(origin, emulator.demoUser);
+      floorApps.push({ label, child, pid: child.pid, origin, user: emulator.demoUser, cookie, journeys: kind === 'duties' });
     }
     return { ceiling: ceilingApp, floors: floorApps, apps, emulator, compiledDir: await compiledDir, stop };
   } catch (error) {

@@ -7,6 +7,8 @@
 // headers and its request log line (pino, to /dev/null). What this server costs per request, no
 // version of the app can cost less, so its ratio to the ceiling says whether a target can be met
 // inside the order. Run by the benchmark in a process of its own (bench/peers/apps.ts), over IPC.
+// Given a client of the emulator (argv[4]), its /signin goes there and its /redirect completes the
+// sign-in (floor-journey.ts): a floor under a whole sign-in journey too.
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { openSync, writeSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -20,9 +22,11 @@ import { securityHeaders } from '../../src/http/security-headers.ts';
 import { batched, createLogger } from '../../src/log.ts';
 import { randomOctets } from '../../src/random.ts';
 import { answerParent } from '../servers.ts';
+import { signInFloor, type FloorClient } from './floor-journey.ts';
 
 const sessionSecret = process.argv[2] ?? 'bench-floor-secret-bench-floor-secret';
 const duties = process.argv[3] === 'duties';
+const client = process.argv[4] ? (JSON.parse(process.argv[4]) as FloorClient) : undefined;
 let page = '';
 
 const devNull = openSync('/dev/null', 'w');
@@ -56,7 +60,8 @@ router.get('/_floor/sign-in', async (ctx) => {
   ctx.body = 'signed in';
 });
 const key = randomBytes(32);
-const authorize = 'https://localhost/tenant/b2c_1_susi/oauth2/v2.0/authorize?client_id=floor&response_type=code&scope=openid&redirect_uri=http%3A%2F%2Flocalhost%2Fredirect';
+const signIn = client ? await signInFloor(client, key) : undefined;
+const authorize = signIn?.authorize ?? 'https://localhost/tenant/b2c_1_susi/oauth2/v2.0/authorize?client_id=floor&response_type=code&scope=openid&redirect_uri=http%3A%2F%2Flocalhost%2Fredirect';
 router.get('/signin', (ctx) => {
   // The app's pooled CSPRNG reads (a randomBytes each is a system call here): the floor stays below.
   const [state, nonce, verifier, iv] = [randomOctets(32), randomOctets(32), randomOctets(32), randomOctets(12)].map((b) => b.toString('base64url'));
@@ -66,11 +71,12 @@ router.get('/signin', (ctx) => {
   ctx.cookies.set('b2c.pending', `${iv}.${sealed}.${cipher.getAuthTag().toString('base64url')}`, { httpOnly: true, sameSite: 'lax', signed: false });
   ctx.redirect(`${authorize}&state=${state}&nonce=${nonce}&code_challenge=${challenge}&code_challenge_method=S256`);
 });
-for (const path of ['/profile', '/password', '/signout', '/api', '/problem', '/redirect']) router.get(path, (ctx) => void (ctx.status = 204));
+router.get('/redirect', signIn?.redirect ?? ((ctx) => void (ctx.status = 204)));
+for (const path of ['/profile', '/password', '/signout', '/api', '/problem']) router.get(path, (ctx) => void (ctx.status = 204));
 app.use(router.routes());
 
 const server: Server = createServer(app.callback());
-await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, 'localhost', resolve));
+await new Promise<void>((resolve, reject) => server.once('error', reject).listen(client?.port ?? 0, 'localhost', resolve));
 answerParent({ serve: ({ html }) => void (page = String(html)) }, () => {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(resolve));

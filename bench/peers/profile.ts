@@ -5,7 +5,8 @@
 // else V8's own sampler through the inspector (BENCH_PROFILE_TOOL=inspector), which samples the
 // main thread in wall time: on a busy machine, a wait for a core is charged to whatever waited.
 //   journeys | signed-in | signed-out | signin      BENCH_PROFILE_SECONDS (default 15)
-// The profile is written to BENCH_PROFILE_OUT, or to the temporary directory.
+// The profile is written to BENCH_PROFILE_OUT, or to the temporary directory. BENCH_PROFILE_FLOOR=1
+// profiles the floor under the targets (bench/peers/floor.ts, signing people in) instead of the app.
 // BENCH_PROFILE=phases instead times each app's CPU per request of a journey (no profiler): one
 // browser at a time, every app in turn, BENCH_PROFILE_JOURNEYS (default 300) journeys each.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -19,6 +20,7 @@ import { freePort } from '../../test/support/ports.ts';
 import { Browser } from '../../test/support/browser.ts';
 import { journeys, signIn } from '../journeys.ts';
 import { startApps, type App } from './apps.ts';
+import type { FloorClient } from './floor-journey.ts';
 import { readProfile, summarise } from '../profile-summary.ts';
 import type { AppSettings } from '../server.ts';
 import { cpuMicros, forkChild, startEmulatorProcess, trustCa } from '../servers.ts';
@@ -44,14 +46,21 @@ export async function profileThisApp(which: string, quick: boolean): Promise<voi
   try {
     const emulator = await emulatorChild.ready;
     await trustCa(emulator.caCertPath);
-    const settings: AppSettings = { port, ...client, sessionSecret: 'bench-session-secret-bench-session-secret', emulator };
-    app = forkChild('app', fileURLToPath(new URL('../server.ts', import.meta.url)), ['app', JSON.stringify(settings)], {
+    const sessionSecret = 'bench-session-secret-bench-session-secret';
+    const settings: AppSettings = { port, ...client, sessionSecret, emulator };
+    // BENCH_PROFILE_FLOOR=1: the floor that signs people in (floor-journey.ts) instead, to compare.
+    const floor: FloorClient | undefined = process.env.BENCH_PROFILE_FLOOR
+      ? { port, clientId: client.clientId, clientSecret: client.clientSecret, authority: emulator.authorities.signUpSignIn, authorityDomain: new URL(emulator.origin).host, apiScope: emulator.api.scope }
+      : undefined;
+    const [script, args] = floor ? ['./floor.ts', [sessionSecret, 'duties', JSON.stringify(floor)]] : ['../server.ts', ['app', JSON.stringify(settings)]];
+    app = forkChild(floor ? 'floor' : 'app', fileURLToPath(new URL(script, import.meta.url)), args, {
       env: { NODE_EXTRA_CA_CERTS: emulator.caCertPath },
       // tsx by its address: the process runs in the profile's directory, where no node_modules is.
       execArgv: [...(perf ? ['--perf-prof', '--interpreted-frames-native-stack'] : []), '--expose-gc', '--import', import.meta.resolve('tsx')],
       cwd: dir,
     });
     await app.ready;
+    if (floor) await app.call('serve', { html: '<a id="SignIn" href="/signin">Sign in</a>' });
     const cookie = await signIn(origin, emulator.demoUser);
     const run = async (s: number): Promise<number> => {
       if (which === 'journeys') return (await journeys(origin, emulator.demoUser, s, 10)).length;
@@ -89,14 +98,16 @@ export async function profileThisApp(which: string, quick: boolean): Promise<voi
   }
 }
 
-/** The app's CPU time for each request of a journey, one journey at a time so that nothing else
+/** Each app's CPU time for each request of a journey, one journey at a time so that nothing else
  *  runs in it meanwhile: /signin, the callback, and the greeting it redirects to (the tutorial's
  *  callback answers with the greeting itself). */
 async function phases(count: number): Promise<void> {
   const stack = await startApps({ compiled: false, ports: () => freePort() });
+  // The apps, and the floor that signs people in (bench/peers/floor-journey.ts).
+  const apps = [...stack.apps, ...stack.floors.filter((floor) => floor.journeys)];
   try {
     const totals = new Map<App, { signin: number; callback: number; greeting: number; greetings: number }>(
-      stack.apps.map((app) => [app, { signin: 0, callback: 0, greeting: 0, greetings: 0 }]),
+      apps.map((app) => [app, { signin: 0, callback: 0, greeting: 0, greetings: 0 }]),
     );
     const timed = async (app: App, step: () => Promise<unknown>) => {
       const before = cpuMicros(app.pid);
@@ -104,7 +115,7 @@ async function phases(count: number): Promise<void> {
       return cpuMicros(app.pid) - before;
     };
     for (let i = -20; i < count; i += 1) {
-      for (const app of stack.apps) {
+      for (const app of apps) {
         // Stops whenever a redirect leads back to the app, so that each of its requests is timed alone.
         const browser = new Browser({ stopAt: (url) => url.origin === app.origin });
         const signin = await timed(app, () => browser.get(`${app.origin}/signin`));

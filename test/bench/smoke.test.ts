@@ -29,6 +29,8 @@ it('npm run bench --quick prints every case of every app, with its ratio, CPU or
       expect(printed).toMatch(new RegExp(`^${name} \\| ${floor} \\| ${number} req/s \\| [\\d.]+ × \\| \\d+ µs CPU/request .*no version of this app can cost less`, 'm'));
     }
   }
+  // The floor that also signs people in: a whole journey's.
+  expect(printed).toMatch(new RegExp(`^sign-in journey, app CPU per journey \\| floor: the same with the security headers and the request log \\| ${number} ms \\| ${number} journeys/s, p50 \\d+ ms, p99 \\d+ ms, \\d+ journeys; .*no version of this app can cost less`, 'm'));
   expect(printed).toMatch(/^GET \/api signed in .* \| this app \| [\d,.]+ req\/s \| [\d.]+ × \| \d+ µs CPU\/request/m);
   expect(printed).toMatch(/^memory per idle signed-in session \| this app \| [\d,.]+ bytes \| (met|MISSED) /m);
   expect(printed).toMatch(/^memory per signed-in session once viewed \| this app \| [\d,.]+ bytes/m);
