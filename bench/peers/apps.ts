@@ -7,7 +7,7 @@ import type { AppSettings } from '../server.ts';
 import { forkChild, startEmulatorProcess, startTutorial, trustCa, type Child } from '../servers.ts';
 import { compileApp } from './compiled.ts';
 import type { PeerSettings } from './express-oidc.ts';
-import type { FloorClient } from './floor-journey.ts';
+import { floorClient } from './floor-journey.ts';
 
 export interface App {
   label: string;
@@ -52,9 +52,8 @@ export async function startApps({ compiled, baseline, ports }: { compiled: boole
 
     const ceiling = started(forkChild<{ url: string }>('ceiling', SERVER, ['ceiling']));
     // The floor with the duties also signs people in, as a client of the emulator: a journey's floor.
-    const floorClient: FloorClient = { port: client('floor').port, clientId: client('floor').clientId, clientSecret: client('floor').clientSecret, authority: emulator.authorities.signUpSignIn, authorityDomain: new URL(emulator.origin).host, apiScope: emulator.api.scope };
     const floors = (['stack', 'duties'] as const).map((kind) => {
-      const args = kind === 'duties' ? [sessionSecret, kind, JSON.stringify(floorClient)] : [sessionSecret, kind];
+      const args = kind === 'duties' ? [sessionSecret, kind, JSON.stringify(floorClient(emulator, client('floor')))] : [sessionSecret, kind];
       return { kind, child: started(forkChild<{ url: string }>(`floor (${kind})`, FLOOR, args, kind === 'duties' ? { env } : {})) };
     });
     // --expose-gc: for the memory figure, measured in this app's process.

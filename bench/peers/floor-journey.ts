@@ -6,12 +6,14 @@
 // token's signature, issuer, audience and lifetime with jose (MSAL checks the nonce), keeps MSAL's
 // token cache for the web API, and writes the new session. No statechart, no problem pages, no
 // per-flow accounts, no expiry of transactions beyond the cookie's own.
-import { createDecipheriv } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { ConfidentialClientApplication } from '@azure/msal-node';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { Middleware } from 'koa';
 import { MSAL_LOGGING } from '../../src/identity/index.ts';
 import { createNetworkClient, getJson } from '../../src/identity/network.ts';
+import { randomOctets } from '../../src/random.ts';
+import type { EmulatorReady } from '../emulator.ts';
 
 export interface FloorClient {
   port: number;
@@ -24,8 +26,36 @@ export interface FloorClient {
   apiScope: string;
 }
 
+/** What the floor needs of the emulator to sign people in, as the client registered for it. */
+export function floorClient(emulator: EmulatorReady, { port, clientId, clientSecret }: { port: number; clientId: string; clientSecret: string }): FloorClient {
+  return { port, clientId, clientSecret, authority: emulator.authorities.signUpSignIn, authorityDomain: new URL(emulator.origin).host, apiScope: emulator.api.scope };
+}
+
 const TIMEOUT_MS = 10_000;
 const TRANSACTION_MS = 10 * 60 * 1000;
+
+interface FloorTransaction {
+  state: string;
+  nonce: string;
+  verifier: string;
+  at: number;
+}
+
+/** The transaction as the floor's /signin puts it in its cookie: AES-256-GCM, `iv.body.tag`. */
+export function sealTransaction(key: Buffer, transaction: FloorTransaction): string {
+  const iv = randomOctets(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const sealed = Buffer.concat([cipher.update(JSON.stringify(transaction)), cipher.final()]).toString('base64url');
+  return `${iv.toString('base64url')}.${sealed}.${cipher.getAuthTag().toString('base64url')}`;
+}
+
+/** The cookie's transaction, or undefined when it is missing or was not sealed under `key`. */
+function openTransaction(key: Buffer, value: string | undefined): FloorTransaction | undefined {
+  const [iv, sealed, tag] = (value ?? '').split('.');
+  if (!iv || !sealed || !tag) return undefined;
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url')).setAuthTag(Buffer.from(tag, 'base64url'));
+  return JSON.parse(Buffer.concat([decipher.update(Buffer.from(sealed, 'base64url')), decipher.final()]).toString()) as FloorTransaction;
+}
 
 export async function signInFloor(client: FloorClient, key: Buffer): Promise<{ authorize: string; redirect: Middleware }> {
   const metadata = await getJson<{ issuer: string; jwks_uri: string; authorization_endpoint: string }>(`${client.authority}/v2.0/.well-known/openid-configuration`, TIMEOUT_MS);
@@ -41,11 +71,9 @@ export async function signInFloor(client: FloorClient, key: Buffer): Promise<{ a
   const tokens = new Map<string, string>();
 
   const redirect: Middleware = async (ctx) => {
-    const [iv, sealed, tag] = (ctx.cookies.get('b2c.pending') ?? '').split('.');
+    const transaction = openTransaction(key, ctx.cookies.get('b2c.pending'));
     const code = ctx.query.code;
-    if (!iv || !sealed || !tag || typeof code !== 'string') return ctx.throw(400, 'no transaction');
-    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url')).setAuthTag(Buffer.from(tag, 'base64url'));
-    const transaction = JSON.parse(Buffer.concat([decipher.update(Buffer.from(sealed, 'base64url')), decipher.final()]).toString()) as { state: string; nonce: string; verifier: string; at: number };
+    if (!transaction || typeof code !== 'string') return ctx.throw(400, 'no transaction');
     if (transaction.state !== ctx.query.state || Date.now() - transaction.at > TRANSACTION_MS) return ctx.throw(400, 'not this transaction');
     const msal = new ConfidentialClientApplication(msalConfig);
     const result = await msal.acquireTokenByCode(

@@ -9,7 +9,7 @@
 // inside the order. Run by the benchmark in a process of its own (bench/peers/apps.ts), over IPC.
 // Given a client of the emulator (argv[4]), its /signin goes there and its /redirect completes the
 // sign-in (floor-journey.ts): a floor under a whole sign-in journey too.
-import { createCipheriv, createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { openSync, writeSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,7 +22,7 @@ import { securityHeaders } from '../../src/http/security-headers.ts';
 import { batched, createLogger } from '../../src/log.ts';
 import { randomOctets } from '../../src/random.ts';
 import { answerParent } from '../servers.ts';
-import { signInFloor, type FloorClient } from './floor-journey.ts';
+import { sealTransaction, signInFloor, type FloorClient } from './floor-journey.ts';
 
 const sessionSecret = process.argv[2] ?? 'bench-floor-secret-bench-floor-secret';
 const duties = process.argv[3] === 'duties';
@@ -64,11 +64,9 @@ const signIn = client ? await signInFloor(client, key) : undefined;
 const authorize = signIn?.authorize ?? 'https://localhost/tenant/b2c_1_susi/oauth2/v2.0/authorize?client_id=floor&response_type=code&scope=openid&redirect_uri=http%3A%2F%2Flocalhost%2Fredirect';
 router.get('/signin', (ctx) => {
   // The app's pooled CSPRNG reads (a randomBytes each is a system call here): the floor stays below.
-  const [state, nonce, verifier, iv] = [randomOctets(32), randomOctets(32), randomOctets(32), randomOctets(12)].map((b) => b.toString('base64url'));
-  const challenge = createHash('sha256').update(verifier!).digest('base64url');
-  const cipher = createCipheriv('aes-256-gcm', key, Buffer.from(iv!, 'base64url'));
-  const sealed = Buffer.concat([cipher.update(JSON.stringify({ state, nonce, verifier, at: Date.now() })), cipher.final()]).toString('base64url');
-  ctx.cookies.set('b2c.pending', `${iv}.${sealed}.${cipher.getAuthTag().toString('base64url')}`, { httpOnly: true, sameSite: 'lax', signed: false });
+  const [state, nonce, verifier] = [randomOctets(32), randomOctets(32), randomOctets(32)].map((b) => b.toString('base64url')) as [string, string, string];
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  ctx.cookies.set('b2c.pending', sealTransaction(key, { state, nonce, verifier, at: Date.now() }), { httpOnly: true, sameSite: 'lax', signed: false });
   ctx.redirect(`${authorize}&state=${state}&nonce=${nonce}&code_challenge=${challenge}&code_challenge_method=S256`);
 });
 router.get('/redirect', signIn?.redirect ?? ((ctx) => void (ctx.status = 204)));

@@ -20,7 +20,7 @@ import { freePort } from '../../test/support/ports.ts';
 import { Browser } from '../../test/support/browser.ts';
 import { journeys, signIn } from '../journeys.ts';
 import { startApps, type App } from './apps.ts';
-import type { FloorClient } from './floor-journey.ts';
+import { floorClient } from './floor-journey.ts';
 import { readProfile, summarise } from '../profile-summary.ts';
 import type { AppSettings } from '../server.ts';
 import { cpuMicros, forkChild, startEmulatorProcess, trustCa } from '../servers.ts';
@@ -49,9 +49,7 @@ export async function profileThisApp(which: string, quick: boolean): Promise<voi
     const sessionSecret = 'bench-session-secret-bench-session-secret';
     const settings: AppSettings = { port, ...client, sessionSecret, emulator };
     // BENCH_PROFILE_FLOOR=1: the floor that signs people in (floor-journey.ts) instead, to compare.
-    const floor: FloorClient | undefined = process.env.BENCH_PROFILE_FLOOR
-      ? { port, clientId: client.clientId, clientSecret: client.clientSecret, authority: emulator.authorities.signUpSignIn, authorityDomain: new URL(emulator.origin).host, apiScope: emulator.api.scope }
-      : undefined;
+    const floor = process.env.BENCH_PROFILE_FLOOR ? floorClient(emulator, { port, ...client }) : undefined;
     const [script, args] = floor ? ['./floor.ts', [sessionSecret, 'duties', JSON.stringify(floor)]] : ['../server.ts', ['app', JSON.stringify(settings)]];
     app = forkChild(floor ? 'floor' : 'app', fileURLToPath(new URL(script, import.meta.url)), args, {
       env: { NODE_EXTRA_CA_CERTS: emulator.caCertPath },
